@@ -1,0 +1,272 @@
+/*
+ * Option parsing with getopt_long.  Every value is checked here, whole:
+ * "10abc" is an error, not 10.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
+	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
+	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
+	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_VERSION,
+	OPT_PARALLEL
+};
+
+static const struct option long_opts[] = {
+	{ "format",		required_argument, NULL, OPT_FORMAT },
+	{ "timeout",		required_argument, NULL, 't' },
+	{ "dns-server",		required_argument, NULL, OPT_DNS_SERVER },
+	{ "region",		required_argument, NULL, OPT_REGION },
+	{ "vpc-cidr",		required_argument, NULL, OPT_VPC_CIDR },
+	{ "sslmode",		required_argument, NULL, OPT_SSLMODE },
+	{ "sslrootcert",	required_argument, NULL, OPT_SSLROOTCERT },
+	{ "query",		required_argument, NULL, OPT_QUERY },
+	{ "count",		required_argument, NULL, OPT_COUNT },
+	{ "warning",		required_argument, NULL, 'w' },
+	{ "critical",		required_argument, NULL, 'c' },
+	{ "query-warning",	required_argument, NULL, OPT_QUERY_WARNING },
+	{ "query-critical",	required_argument, NULL, OPT_QUERY_CRITICAL },
+	{ "cert-warning",	required_argument, NULL, OPT_CERT_WARNING },
+	{ "cert-critical",	required_argument, NULL, OPT_CERT_CRITICAL },
+	{ "evidence",		required_argument, NULL, OPT_EVIDENCE },
+	{ "bundle",		required_argument, NULL, OPT_BUNDLE },
+	{ "force",		no_argument,	   NULL, OPT_FORCE },
+	{ "no-pgbouncer",	no_argument,	   NULL, OPT_NO_PGBOUNCER },
+	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
+	{ "parallel",		required_argument, NULL, OPT_PARALLEL },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+void
+pgr_cli_usage(FILE *f, const char *progname)
+{
+	fprintf(f,
+"Usage: %s [OPTIONS] [TARGET ...]\n"
+"Prove that this host reaches a Heroku Postgres database through its AWS\n"
+"PrivateLink endpoint, or say which setup step is wrong.\n"
+"\n"
+"TARGET is a postgres:// URL or a libpq key=value string.  Without one, the\n"
+"DATABASE_ENDPOINT_<ID>_URL, DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL and\n"
+"DATABASE_URL environment variables are used.  A target on port 5432 also\n"
+"probes its PgBouncer on 5433.\n"
+"\n"
+"Options:\n"
+"      --format FORMAT       text (default), json, nagios or prometheus\n"
+"  -t, --timeout SECONDS     deadline for the whole run (default 10)\n"
+"      --dns-server HOST[:PORT]  resolver to use instead of the system's (repeatable)\n"
+"      --region REGION       the database's AWS region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
+"      --vpc-cidr CIDR       the client VPC's address range (repeatable)\n"
+"      --sslmode MODE        libpq sslmode for the login (default require)\n"
+"      --sslrootcert FILE    CA bundle for chain verification\n"
+"      --query SQL           the timed query (default SELECT 1)\n"
+"      --count N             how many times to run it (default 5)\n"
+"  -w, --warning RANGE       warn on seconds to a logged-in session (Nagios range)\n"
+"  -c, --critical RANGE      critical on seconds to a logged-in session\n"
+"      --query-warning RANGE     warn on query p95, seconds\n"
+"      --query-critical RANGE    critical on query p95, seconds\n"
+"      --cert-warning DAYS   warn when the certificate expires within DAYS (default 14)\n"
+"      --cert-critical DAYS  critical within DAYS (default 0)\n"
+"      --evidence FILE       AWS/Heroku CLI output to weigh in (repeatable)\n"
+"      --bundle PATH         also write an evidence bundle (.tar.gz)\n"
+"      --force               overwrite an existing bundle\n"
+"      --no-pgbouncer        do not add the 5433 PgBouncer sibling\n"
+"      --parallel N          at most N connections at once\n"
+"      --no-color            no colour in text output\n"
+"  -v, --verbose             more detail\n"
+"      --version             print versions and exit\n"
+"  -h, --help                this help\n"
+"\n"
+"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage or input).\n",
+	    progname);
+}
+
+static int
+parse_double(const char *s, double *out, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+	    v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_long(const char *s, long *out, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+push(const char **list, size_t *n, const char *v, const char *opt, char *err,
+    size_t errlen)
+{
+	if (*n >= PGR_MAX_LIST) {
+		snprintf(err, errlen, "%s given more than %d times", opt, PGR_MAX_LIST);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static bool
+valid_sslmode(const char *m)
+{
+	static const char *const modes[] = { "disable", "allow", "prefer",
+	    "require", "verify-ca", "verify-full", NULL };
+	size_t i;
+
+	for (i = 0; modes[i] != NULL; i++)
+		if (strcmp(m, modes[i]) == 0)
+			return true;
+	return false;
+}
+
+static int
+parse_format(const char *s, enum pgr_format *f)
+{
+	static const char *const names[] = { "text", "json", "nagios", "prometheus" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*f = (enum pgr_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
+{
+	long l;
+
+	switch (ch) {
+	case OPT_FORMAT:
+		if (parse_format(arg, &c->format) != 0)
+			return snprintf(err, errlen, "--format: \"%.40s\" is not one of text, json, nagios, prometheus", arg), -1;
+		return 0;
+	case 't':
+		if (parse_double(arg, &c->timeout_s, 0.001, 86400) != 0)
+			return snprintf(err, errlen, "--timeout: \"%.40s\" is not a number of seconds from 0.001 to 86400", arg), -1;
+		return 0;
+	case OPT_DNS_SERVER:
+		return push(c->dns_servers, &c->ndns_servers, arg, "--dns-server", err, errlen);
+	case OPT_REGION:
+		c->region = arg;
+		return 0;
+	case OPT_VPC_CIDR:
+		if (c->nvpc >= PGR_MAX_LIST)
+			return snprintf(err, errlen, "--vpc-cidr given more than %d times", PGR_MAX_LIST), -1;
+		if (pgr_cidr_parse(arg, &c->vpc[c->nvpc], err, errlen) != 0)
+			return -1;
+		c->nvpc++;
+		return 0;
+	case OPT_SSLMODE:
+		if (!valid_sslmode(arg))
+			return snprintf(err, errlen, "--sslmode: \"%.40s\" is not a libpq sslmode (disable, allow, prefer, require, verify-ca, verify-full)", arg), -1;
+		c->sslmode = arg;
+		return 0;
+	case OPT_SSLROOTCERT:
+		c->sslrootcert = arg;
+		return 0;
+	case OPT_QUERY:
+		if (arg[0] == '\0')
+			return snprintf(err, errlen, "--query: empty query"), -1;
+		c->query = arg;
+		return 0;
+	case OPT_COUNT:
+		if (parse_long(arg, &l, 0, 10000) != 0)
+			return snprintf(err, errlen, "--count: \"%.40s\" is not a whole number from 0 to 10000", arg), -1;
+		c->count = (int)l;
+		return 0;
+	case OPT_PARALLEL:
+		if (parse_long(arg, &l, 1, 100000) != 0)
+			return snprintf(err, errlen, "--parallel: \"%.40s\" is not a whole number from 1 to 100000", arg), -1;
+		c->parallel = (int)l;
+		return 0;
+	case 'w': c->warning = arg; return 0;
+	case 'c': c->critical = arg; return 0;
+	case OPT_QUERY_WARNING: c->query_warning = arg; return 0;
+	case OPT_QUERY_CRITICAL: c->query_critical = arg; return 0;
+	case OPT_CERT_WARNING:
+	case OPT_CERT_CRITICAL:
+		if (parse_long(arg, &l, -100000, 100000) != 0)
+			return snprintf(err, errlen, "%s: \"%.40s\" is not a whole number of days",
+			    ch == OPT_CERT_WARNING ? "--cert-warning" : "--cert-critical", arg), -1;
+		*(ch == OPT_CERT_WARNING ? &c->cert_warning_days : &c->cert_critical_days) = l;
+		return 0;
+	case OPT_EVIDENCE:
+		return push(c->evidence, &c->nevidence, arg, "--evidence", err, errlen);
+	case OPT_BUNDLE: c->bundle = arg; return 0;
+	case OPT_FORCE: c->force = true; return 0;
+	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
+	case OPT_NO_COLOR: c->no_color = true; return 0;
+	case 'v': c->verbose++; return 0;
+	case OPT_VERSION: c->show_version = true; return 0;
+	case 'h': c->show_help = true; return 0;
+	default:
+		return -1;
+	}
+}
+
+enum pgr_cli_result
+pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
+    char *err, size_t errlen)
+{
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	c->format = strcmp(progname, "check_pgreach") == 0 ? PGR_FMT_NAGIOS : PGR_FMT_TEXT;
+	c->timeout_s = 10;
+	c->sslmode = "require";
+	c->query = "SELECT 1";
+	c->count = 5;
+	c->cert_warning_days = 14;
+	c->cert_critical_days = 0;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":t:w:c:vh", long_opts, NULL)) != -1) {
+		if (ch == '?') {
+			if (optopt != 0)
+				snprintf(err, errlen, "unknown option -%c (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option %.60s (see --help)", argv[optind - 1]);
+			return PGR_CLI_ERROR;
+		}
+		if (ch == ':') {
+			snprintf(err, errlen, "option %.60s needs a value (see --help)", argv[optind - 1]);
+			return PGR_CLI_ERROR;
+		}
+		err[0] = '\0';
+		if (one_option(c, ch, optarg, err, errlen) != 0) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "bad option (see --help)");
+			return PGR_CLI_ERROR;
+		}
+	}
+	c->targets = argv + optind;
+	c->ntargets = argc - optind;
+	return PGR_CLI_RUN;
+}

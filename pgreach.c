@@ -1,0 +1,165 @@
+/*
+ * pgreach: prove a client reaches Heroku Postgres through its AWS
+ * PrivateLink endpoint, or say which setup step is wrong.
+ *
+ * main() is the only place that knows exit codes: options, targets, the
+ * run, the verdict, the writer, then 0/1/2/3.
+ */
+#include <ares.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "probes/engine.h"
+#include "probes/result.h"
+#include "probes/target.h"
+#include "report/json.h"
+#include "report/text.h"
+#include "report/verdict.h"
+#include "report/versions.h"
+
+#define EXIT_UNKNOWN 3
+
+extern char **environ;
+
+static const char *progname = "pgreach";
+
+/* One line on stderr, with anything that looks like a secret in argv removed. */
+static int
+fail(int argc, char **argv, const char *msg)
+{
+	char buf[1024];
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", msg);
+	for (i = 1; i < argc; i++)
+		pgr_target_scrub(argv[i], buf, sizeof(buf));
+	fprintf(stderr, "%s: %s\n", progname, buf);
+	return EXIT_UNKNOWN;
+}
+
+static void
+print_versions(void)
+{
+	struct pgr_versions v;
+
+	pgr_versions_get(&v);
+	printf("pgreach %s (libpq %s, OpenSSL %s, c-ares %s)\n", v.pgreach,
+	    v.libpq, v.openssl, v.cares);
+}
+
+/* Options whose work is not built yet refuse loudly instead of lying. */
+static const char *
+unimplemented(const struct pgr_cli *c)
+{
+	if (c->format == PGR_FMT_NAGIOS)
+		return "--format nagios is not implemented yet";
+	if (c->format == PGR_FMT_PROMETHEUS)
+		return "--format prometheus is not implemented yet";
+	if (c->nevidence > 0)
+		return "--evidence is not implemented yet";
+	if (c->bundle != NULL)
+		return "--bundle is not implemented yet";
+	if (c->warning || c->critical || c->query_warning || c->query_critical)
+		return "-w/-c/--query-warning/--query-critical are not implemented yet";
+	return NULL;
+}
+
+static int
+collect_targets(const struct pgr_cli *c, struct pgr_target_list *l, char *err,
+    size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < c->ntargets; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "argument %d", i + 1);
+		if (pgr_targets_add(l, c->targets[i], src, PGR_ROLE_POSTGRES, err, errlen) != 0)
+			return -1;
+	}
+	if (c->ntargets == 0 && pgr_targets_from_env(l, environ, err, errlen) != 0)
+		return -1;
+	if (l->n == 0) {
+		snprintf(err, errlen, "no target: give a postgres:// URL, or set DATABASE_URL or DATABASE_ENDPOINT_<ID>_URL (see --help)");
+		return -1;
+	}
+	if (!c->no_pgbouncer && pgr_targets_add_siblings(l) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_report(const struct pgr_cli *c, const struct pgr_report *rep)
+{
+	struct pgr_text_opts to;
+
+	switch (c->format) {
+	case PGR_FMT_JSON:
+		return pgr_write_json(stdout, rep);
+	default:
+		to.color = !c->no_color && getenv("NO_COLOR") == NULL &&
+		    isatty(STDOUT_FILENO);
+		to.verbose = c->verbose;
+		return pgr_write_text(stdout, rep, &to);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pgr_target_list targets = { 0 };
+	struct pgr_report rep;
+	struct pgr_run_opts ro;
+	struct pgr_cli c;
+	char err[1024];
+	const char *why;
+	int rc;
+
+	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
+		return fail(argc, argv, err);
+	if (c.show_help) {
+		pgr_cli_usage(stdout, progname);
+		return 0;
+	}
+	if (c.show_version) {
+		print_versions();
+		return 0;
+	}
+	if ((why = unimplemented(&c)) != NULL)
+		return fail(argc, argv, why);
+	if (collect_targets(&c, &targets, err, sizeof(err)) != 0) {
+		pgr_targets_free(&targets);
+		return fail(argc, argv, err);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ares_library_init(ARES_LIB_INIT_ALL);
+
+	memset(&rep, 0, sizeof(rep));
+	rep.targets = targets.v;
+	rep.ntargets = targets.n;
+	ro = (struct pgr_run_opts){
+		.timeout_s = c.timeout_s, .dns_servers = c.dns_servers,
+		.ndns_servers = c.ndns_servers, .sslmode = c.sslmode,
+		.sslrootcert = c.sslrootcert, .query = c.query, .count = c.count,
+		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
+	};
+	if (pgr_engine_run(&rep, &ro, err, sizeof(err)) != 0) {
+		pgr_report_free(&rep);
+		ares_library_cleanup();
+		return fail(argc, argv, err);
+	}
+	rep.status = pgr_verdict(&rep);
+	rc = write_report(&c, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
+	fflush(stdout);
+	pgr_report_free(&rep);
+	ares_library_cleanup();
+	return rc;
+}

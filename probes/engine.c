@@ -1,0 +1,254 @@
+/*
+ * One poll() loop, one deadline.  The resolver's sockets and every
+ * attempt's socket are polled together; each wait is bounded by what is
+ * left of the run's budget, so no phase can overrun the whole.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "probes/attempt.h"
+#include "probes/clock.h"
+#include "probes/dns.h"
+#include "probes/engine.h"
+#include "probes/tlsinfo.h"
+
+struct engine;
+
+struct target_ctx {
+	struct engine	*e;
+	size_t		 idx;
+};
+
+struct engine {
+	const struct pgr_run_opts *o;
+	struct pgr_report	*rep;
+	struct pgr_dns		*dns;
+	struct pgr_tlsv		*tlsv;
+	struct pgr_attempt_cfg	 cfg;
+	struct target_ctx	*tctx;
+	double			 t0, deadline;
+	struct pgr_probe	**probes;
+	size_t			 nprobes, cap;
+	size_t			 next;		/* first probe not yet started */
+	size_t			 max_active;
+	struct pollfd		*pfd;
+	size_t			*pfd_probe;	/* pfd slot -> probe index */
+	size_t			 pfdcap;
+	bool			 oom;
+};
+
+static int
+add_probe(struct engine *e, struct pgr_attempt *res, size_t target,
+    const struct pgr_addr *a)
+{
+	struct pgr_probe *p;
+
+	if (e->nprobes == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct pgr_probe **v = realloc(e->probes, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		e->probes = v;
+		e->cap = cap;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return -1;
+	pgr_probe_init(p, res, &e->rep->targets[target], a, &e->cfg);
+	e->probes[e->nprobes++] = p;
+	return 0;
+}
+
+/* A name resolved (or failed): queue one attempt per address. */
+static void
+on_resolved(void *arg, struct pgr_dns_result *dns)
+{
+	struct target_ctx *tc = arg;
+	struct engine *e = tc->e;
+	struct pgr_target_result *tr = &e->rep->results[tc->idx];
+	size_t i;
+
+	if (dns->status != PGR_OK || dns->naddrs == 0)
+		return;
+	tr->attempts = calloc(dns->naddrs, sizeof(*tr->attempts));
+	if (tr->attempts == NULL) {
+		e->oom = true;
+		return;
+	}
+	tr->nattempts = dns->naddrs;
+	for (i = 0; i < dns->naddrs; i++)
+		if (add_probe(e, &tr->attempts[i], tc->idx, &dns->addrs[i]) != 0)
+			e->oom = true;
+}
+
+static size_t
+fd_budget(int parallel)
+{
+	struct rlimit rl;
+	size_t n;
+
+	if (parallel > 0)
+		return (size_t)parallel;
+	/* Each attempt holds one socket; keep room for stdio, c-ares, files. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 256;
+	n = rl.rlim_cur > 64 ? (size_t)rl.rlim_cur - 32 : 1;
+	return n;
+}
+
+static size_t
+start_queued(struct engine *e)
+{
+	size_t i, active = 0;
+
+	for (i = 0; i < e->next; i++)
+		if (e->probes[i]->state != PGR_AS_DONE)
+			active++;
+	while (e->next < e->nprobes && active < e->max_active) {
+		struct pgr_probe *p = e->probes[e->next++];
+
+		p->res->start_ms = pgr_now_ms() - e->t0;
+		pgr_probe_start(p);
+		if (p->state != PGR_AS_DONE)
+			active++;
+	}
+	return active;
+}
+
+static int
+grow_pfd(struct engine *e, size_t need)
+{
+	struct pollfd *pfd;
+	size_t *map;
+
+	if (need <= e->pfdcap)
+		return 0;
+	need = need * 2;
+	pfd = realloc(e->pfd, need * sizeof(*pfd));
+	if (pfd == NULL)
+		return -1;
+	e->pfd = pfd;
+	map = realloc(e->pfd_probe, need * sizeof(*map));
+	if (map == NULL)
+		return -1;
+	e->pfd_probe = map;
+	e->pfdcap = need;
+	return 0;
+}
+
+static void
+expire_all(struct engine *e)
+{
+	size_t i;
+
+	pgr_dns_cancel(e->dns);
+	for (i = 0; i < e->nprobes; i++)
+		pgr_probe_expire(e->probes[i]);
+}
+
+/* One turn of the loop; returns false when the run is over. */
+static bool
+turn(struct engine *e)
+{
+	size_t nd, n, i, active;
+	double now, left;
+	int wait, r;
+
+	active = start_queued(e);
+	if (active == 0 && e->next == e->nprobes && pgr_dns_pending(e->dns) == 0)
+		return false;
+	now = pgr_now_ms();
+	left = e->deadline - now;
+	if (left <= 0 || e->oom) {
+		expire_all(e);
+		return false;
+	}
+	if (grow_pfd(e, active + 16) != 0) {
+		e->oom = true;
+		return true;
+	}
+	nd = pgr_dns_pollfds(e->dns, e->pfd, 16);
+	n = nd;
+	for (i = 0; i < e->next; i++) {
+		struct pgr_probe *p = e->probes[i];
+
+		if (p->state == PGR_AS_DONE || p->fd < 0)
+			continue;
+		e->pfd[n].fd = p->fd;
+		e->pfd[n].events = p->events;
+		e->pfd[n].revents = 0;
+		e->pfd_probe[n++] = i;
+	}
+	wait = pgr_dns_wait_ms(e->dns, (int)ceil(left));
+	r = poll(e->pfd, n, wait);
+	if (r < 0 && errno != EINTR) {
+		e->oom = true;	/* cannot wait: end the run as timed out */
+		return true;
+	}
+	pgr_dns_process(e->dns, e->pfd, nd);
+	for (i = nd; r > 0 && i < n; i++)
+		if (e->pfd[i].revents != 0)
+			pgr_probe_step(e->probes[e->pfd_probe[i]], e->pfd[i].revents);
+	return true;
+}
+
+static void
+engine_free(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nprobes; i++)
+		free(e->probes[i]);
+	free(e->probes);
+	free(e->pfd);
+	free(e->pfd_probe);
+	free(e->tctx);
+	pgr_dns_free(e->dns);
+	pgr_tlsv_free(e->tlsv);
+}
+
+int
+pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
+    size_t errlen)
+{
+	struct engine e;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	e.o = o;
+	e.rep = rep;
+	e.t0 = pgr_now_ms();
+	e.deadline = e.t0 + o->timeout_s * 1000.0;
+	e.max_active = fd_budget(o->parallel);
+	clock_gettime(CLOCK_REALTIME, &rep->started_at);
+	if (pgr_tlsv_new(&e.tlsv, o->sslrootcert, err, errlen) != 0 ||
+	    pgr_dns_new(&e.dns, o->dns_servers, o->ndns_servers,
+	    o->timeout_s * 1000.0, err, errlen) != 0) {
+		engine_free(&e);
+		return -1;
+	}
+	e.cfg = (struct pgr_attempt_cfg){ o->sslmode, o->sslrootcert, o->query,
+	    o->count, e.tlsv };
+	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));
+	e.tctx = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.tctx));
+	if (rep->results == NULL || e.tctx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		engine_free(&e);
+		return -1;
+	}
+	for (i = 0; i < rep->ntargets; i++) {
+		e.tctx[i] = (struct target_ctx){ &e, i };
+		pgr_dns_lookup(e.dns, rep->targets[i].host, &rep->results[i].dns,
+		    e.t0, o->vpc, o->nvpc, on_resolved, &e.tctx[i]);
+	}
+	while (turn(&e))
+		;
+	rep->duration_ms = pgr_now_ms() - e.t0;
+	engine_free(&e);
+	return 0;
+}

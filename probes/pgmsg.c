@@ -1,0 +1,144 @@
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probes/pgmsg.h"
+
+void
+pgr_scrub_secret(char *buf, size_t len, const char *secret)
+{
+	static const char red[] = "REDACTED";
+	size_t slen, rlen = sizeof(red) - 1;
+	char *p;
+
+	if (secret == NULL || (slen = strlen(secret)) == 0)
+		return;
+	for (p = buf; (p = strstr(p, secret)) != NULL; ) {
+		size_t off = (size_t)(p - buf), tail = strlen(p + slen);
+
+		if (off + rlen + tail + 1 > len)
+			tail = len > off + rlen + 1 ? len - off - rlen - 1 : 0;
+		if (off + rlen + 1 > len) {
+			*p = '\0';
+			break;
+		}
+		memmove(p + rlen, p + slen, tail);
+		memcpy(p, red, rlen);
+		p[rlen + tail] = '\0';
+		p += rlen;
+	}
+}
+
+static bool
+is_sqlstate(const char *p)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!isdigit((unsigned char)p[i]) && !isupper((unsigned char)p[i]))
+			return false;
+	return p[5] == ':';
+}
+
+void
+pgr_pgmsg_parse(const char *msg, const char *secret, char sqlstate[6],
+    char *text, size_t textlen)
+{
+	static const char *const sev[] = { "FATAL:  ", "ERROR:  ", "PANIC:  ", NULL };
+	const char *p = NULL, *start;
+	size_t i, n;
+
+	sqlstate[0] = '\0';
+	text[0] = '\0';
+	if (msg == NULL)
+		return;
+	for (i = 0; sev[i] != NULL && p == NULL; i++)
+		if ((p = strstr(msg, sev[i])) != NULL)
+			p += strlen(sev[i]);
+	if (p != NULL && is_sqlstate(p)) {
+		memcpy(sqlstate, p, 5);
+		sqlstate[5] = '\0';
+		p += 6;
+		while (*p == ' ')
+			p++;
+	}
+	start = p != NULL ? p : msg;
+	/* libpq prefixes "connection to server at ... failed: "; keep the cause. */
+	if (p == NULL && (p = strstr(msg, " failed: ")) != NULL)
+		start = p + strlen(" failed: ");
+	n = strcspn(start, "\n");
+	snprintf(text, textlen, "%.*s", (int)n, start);
+	pgr_scrub_secret(text, textlen, secret);
+}
+
+struct login_rule {
+	const char	*sqlstate;	/* NULL: any */
+	const char	*needle;	/* NULL: any; matched case-insensitively */
+	enum pgr_err	 code;
+};
+
+/* Top to bottom, first match wins. */
+static const struct login_rule login_rules[] = {
+	{ "28P01", NULL, PGR_LOGIN_AUTH },
+	{ "28000", NULL, PGR_LOGIN_AUTH },
+	{ "3D000", NULL, PGR_LOGIN_DATABASE },
+	{ "53300", NULL, PGR_LOGIN_CAPACITY },
+	{ "53400", NULL, PGR_LOGIN_CAPACITY },
+	/* PgBouncer's own refusals (sent as 08P01, or without a code). */
+	{ NULL, "no more connections allowed", PGR_LOGIN_CAPACITY },
+	{ NULL, "max_client_conn", PGR_LOGIN_CAPACITY },
+	{ NULL, "too many connections", PGR_LOGIN_CAPACITY },
+	{ NULL, "query_wait_timeout", PGR_LOGIN_CAPACITY },
+	{ NULL, "no such database", PGR_LOGIN_DATABASE },
+	{ NULL, "does not exist", PGR_LOGIN_DATABASE },
+	{ NULL, "password authentication failed", PGR_LOGIN_AUTH },
+	{ NULL, "SASL authentication failed", PGR_LOGIN_AUTH },
+	{ NULL, "no password supplied", PGR_LOGIN_AUTH },
+	{ NULL, "password is required", PGR_LOGIN_AUTH },
+	{ NULL, "server closed the connection", PGR_LOGIN_CLOSED },
+	{ NULL, "connection has been closed", PGR_LOGIN_CLOSED },
+	{ NULL, "EOF detected", PGR_LOGIN_CLOSED },
+	{ NULL, "Connection reset by peer", PGR_LOGIN_CLOSED },
+	{ NULL, NULL, PGR_LOGIN_ERROR },
+};
+
+enum pgr_err
+pgr_pgmsg_login_code(const char *sqlstate, const char *text)
+{
+	const struct login_rule *r;
+
+	for (r = login_rules; ; r++) {
+		if (r->sqlstate != NULL &&
+		    (sqlstate == NULL || strcmp(r->sqlstate, sqlstate) != 0))
+			continue;
+		if (r->needle != NULL &&
+		    (text == NULL || strcasestr(text, r->needle) == NULL))
+			continue;
+		return r->code;
+	}
+}
+
+static const struct {
+	const char	*needle;
+	enum pgr_err	 code;
+} tls_rules[] = {
+	{ "does not support SSL", PGR_TLS_NOT_OFFERED },
+	{ "server closed the connection", PGR_TLS_CLOSED },
+	{ "connection has been closed", PGR_TLS_CLOSED },
+	{ "EOF detected", PGR_TLS_CLOSED },
+	{ "Connection reset by peer", PGR_TLS_CLOSED },
+	{ "unexpected eof", PGR_TLS_CLOSED },
+	{ NULL, PGR_TLS_HANDSHAKE },
+};
+
+enum pgr_err
+pgr_pgmsg_tls_code(const char *text)
+{
+	size_t i;
+
+	for (i = 0; tls_rules[i].needle != NULL; i++)
+		if (text != NULL && strcasestr(text, tls_rules[i].needle) != NULL)
+			return tls_rules[i].code;
+	return PGR_TLS_HANDSHAKE;
+}

@@ -1,0 +1,193 @@
+/*
+ * Names for result codes, and the release of results.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/result.h"
+
+static const struct {
+	const char	*name;
+	enum pgr_phase	 phase;
+} err_table[PGR_ERR__COUNT] = {
+	[PGR_PENDING]		= { "pending", PGR_PH__COUNT },
+	[PGR_OK]		= { "ok", PGR_PH__COUNT },
+	[PGR_SKIPPED]		= { "skipped", PGR_PH__COUNT },
+	[PGR_DNS_NXDOMAIN]	= { "nxdomain", PGR_PH_DNS },
+	[PGR_DNS_SERVFAIL]	= { "servfail", PGR_PH_DNS },
+	[PGR_DNS_TIMEOUT]	= { "timeout", PGR_PH_DNS },
+	[PGR_DNS_REFUSED]	= { "refused", PGR_PH_DNS },
+	[PGR_DNS_NO_ADDRESS]	= { "no_address", PGR_PH_DNS },
+	[PGR_DNS_ERROR]		= { "error", PGR_PH_DNS },
+	[PGR_TCP_TIMEOUT]	= { "timeout", PGR_PH_TCP },
+	[PGR_TCP_REFUSED]	= { "refused", PGR_PH_TCP },
+	[PGR_TCP_UNREACHABLE]	= { "unreachable", PGR_PH_TCP },
+	[PGR_TCP_ERROR]		= { "error", PGR_PH_TCP },
+	[PGR_TLS_NOT_OFFERED]	= { "not_offered", PGR_PH_TLS },
+	[PGR_TLS_TIMEOUT]	= { "timeout", PGR_PH_TLS },
+	[PGR_TLS_HANDSHAKE]	= { "handshake", PGR_PH_TLS },
+	[PGR_TLS_CLOSED]	= { "closed", PGR_PH_TLS },
+	[PGR_TLS_DISABLED]	= { "disabled", PGR_PH_TLS },
+	[PGR_LOGIN_AUTH]	= { "auth", PGR_PH_LOGIN },
+	[PGR_LOGIN_DATABASE]	= { "database", PGR_PH_LOGIN },
+	[PGR_LOGIN_CAPACITY]	= { "capacity", PGR_PH_LOGIN },
+	[PGR_LOGIN_TIMEOUT]	= { "timeout", PGR_PH_LOGIN },
+	[PGR_LOGIN_CLOSED]	= { "closed", PGR_PH_LOGIN },
+	[PGR_LOGIN_ERROR]	= { "error", PGR_PH_LOGIN },
+	[PGR_QUERY_TIMEOUT]	= { "timeout", PGR_PH_QUERY },
+	[PGR_QUERY_ERROR]	= { "error", PGR_PH_QUERY },
+};
+
+const char *
+pgr_err_name(enum pgr_err e)
+{
+	if ((unsigned)e >= PGR_ERR__COUNT)
+		return "invalid";
+	return err_table[e].name;
+}
+
+enum pgr_phase
+pgr_err_phase(enum pgr_err e)
+{
+	if ((unsigned)e >= PGR_ERR__COUNT)
+		return PGR_PH__COUNT;
+	return err_table[e].phase;
+}
+
+bool
+pgr_err_failed(enum pgr_err e)
+{
+	return e != PGR_PENDING && e != PGR_OK && e != PGR_SKIPPED &&
+	    e != PGR_TLS_DISABLED && e < PGR_ERR__COUNT;
+}
+
+const char *
+pgr_phase_name(enum pgr_phase p)
+{
+	static const char *names[PGR_PH__COUNT] = {
+		"dns", "tcp", "tls", "login", "query"
+	};
+
+	return (unsigned)p < PGR_PH__COUNT ? names[p] : "none";
+}
+
+const char *
+pgr_role_name(enum pgr_role r)
+{
+	return r == PGR_ROLE_PGBOUNCER ? "pgbouncer" : "postgres";
+}
+
+const char *
+pgr_scope_name(enum pgr_scope s)
+{
+	static const char *names[] = {
+		"private", "public", "loopback", "link_local", "other"
+	};
+
+	return (unsigned)s <= PGR_SCOPE_OTHER ? names[s] : "other";
+}
+
+const char *
+pgr_severity_name(enum pgr_severity s)
+{
+	static const char *names[] = { "ok", "warning", "critical", "unknown" };
+
+	return (unsigned)s <= PGR_SEV_UNKNOWN ? names[s] : "unknown";
+}
+
+/* Overwrite the secret before release: a core dump should not carry it. */
+static void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+pgr_target_free(struct pgr_target *t)
+{
+	size_t i;
+
+	free(t->url);
+	free(t->source);
+	free(t->host);
+	free(t->dbname);
+	free(t->user);
+	free_secret(t->password);
+	free(t->sslmode);
+	free(t->sslrootcert);
+	for (i = 0; i < t->nextra; i++) {
+		free(t->extra_keys[i]);
+		free_secret(t->extra_vals[i]);
+	}
+	free(t->extra_keys);
+	free(t->extra_vals);
+	memset(t, 0, sizeof(*t));
+}
+
+static void
+target_result_free(struct pgr_target_result *tr)
+{
+	size_t i;
+
+	free(tr->dns.cnames);
+	for (i = 0; i < tr->nattempts; i++)
+		free(tr->attempts[i].tls.cert.chain_pem);
+	free(tr->attempts);
+	memset(tr, 0, sizeof(*tr));
+}
+
+void
+pgr_report_free(struct pgr_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntargets; i++) {
+		pgr_target_free(&r->targets[i]);
+		if (r->results != NULL)
+			target_result_free(&r->results[i]);
+	}
+	free(r->targets);
+	free(r->results);
+	for (i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].code);
+		free(r->findings[i].cause);
+		free(r->findings[i].summary);
+		free(r->findings[i].evidence);
+		free(r->findings[i].remedy);
+	}
+	free(r->findings);
+	for (i = 0; i < (size_t)r->argc; i++)
+		free(r->argv[i]);
+	free(r->argv);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+void
+pgr_report_add_finding(struct pgr_report *r, const char *code,
+    enum pgr_severity sev, const char *cause, const char *summary,
+    const char *evidence, const char *remedy, int target)
+{
+	struct pgr_finding *f;
+
+	f = realloc(r->findings, (r->nfindings + 1) * sizeof(*f));
+	if (f == NULL)
+		return;
+	r->findings = f;
+	f = &r->findings[r->nfindings++];
+	f->code = dup_or_null(code);
+	f->severity = sev;
+	f->cause = dup_or_null(cause);
+	f->summary = dup_or_null(summary);
+	f->evidence = dup_or_null(evidence);
+	f->remedy = dup_or_null(remedy);
+	f->target = target;
+}

@@ -1,0 +1,552 @@
+/*
+ * Target parsing.  libpq's own PQconninfoParse() does the work: it knows
+ * both URL and key=value syntax, percent-decoding, IPv6 literals and query
+ * parameters exactly as the connection will later read them.  What it does
+ * not do is keep secrets out of its error messages, so those are scrubbed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "probes/target.h"
+
+#define REDACTED "REDACTED"
+
+/* Parameters pgreach sets itself, or that would undo its probing. */
+static const char *const owned_keys[] = {
+	"host", "hostaddr", "port", "dbname", "user", "password",
+	"sslmode", "sslrootcert", "connect_timeout", "application_name",
+	"gssencmode", NULL
+};
+
+static bool
+is_owned_key(const char *k)
+{
+	size_t i;
+
+	for (i = 0; owned_keys[i] != NULL; i++)
+		if (strcmp(k, owned_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+replace_all(char *msg, size_t msglen, const char *needle)
+{
+	size_t nlen = strlen(needle), rlen = strlen(REDACTED);
+	char *p = msg;
+
+	if (nlen == 0)
+		return;
+	while ((p = strstr(p, needle)) != NULL) {
+		size_t tail = strlen(p + nlen);
+		size_t off = (size_t)(p - msg);
+
+		if (off + rlen + tail + 1 > msglen)
+			tail = msglen > off + rlen + 1 ? msglen - off - rlen - 1 : 0;
+		if (off + rlen + 1 > msglen) {
+			*p = '\0';
+			return;
+		}
+		memmove(p + rlen, p + nlen, tail);
+		memcpy(p, REDACTED, rlen);
+		p[rlen + tail] = '\0';
+		p += rlen;
+	}
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decode at most n bytes of s into a new string (bad escapes kept). */
+static char *
+pct_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+scrub_span(char *msg, size_t msglen, const char *s, size_t n)
+{
+	char *raw, *dec;
+
+	if (n == 0)
+		return;
+	raw = strndup(s, n);
+	dec = pct_decode(s, n);
+	if (raw != NULL)
+		replace_all(msg, msglen, raw);
+	if (dec != NULL && dec[0] != '\0')
+		replace_all(msg, msglen, dec);
+	free(raw);
+	free(dec);
+}
+
+void
+pgr_target_scrub(const char *raw, char *msg, size_t msglen)
+{
+	const char *p, *at, *colon, *end;
+
+	/* URL userinfo: scheme://user:password@host */
+	p = strstr(raw, "://");
+	if (p != NULL) {
+		p += 3;
+		end = p + strcspn(p, "/?#");
+		at = NULL;
+		for (const char *q = p; q < end; q++)
+			if (*q == '@')
+				at = q;
+		if (at != NULL) {
+			colon = memchr(p, ':', (size_t)(at - p));
+			if (colon != NULL)
+				scrub_span(msg, msglen, colon + 1,
+				    (size_t)(at - colon - 1));
+			/* The whole userinfo too, in case the split differs. */
+			scrub_span(msg, msglen, p, (size_t)(at - p));
+		}
+	}
+	/* password=... in a query string or a key=value string */
+	for (p = raw; (p = strstr(p, "password")) != NULL; p++) {
+		const char *v = p + strlen("password");
+
+		while (*v == ' ')
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (*v == ' ')
+			v++;
+		if (*v == '\'') {
+			v++;
+			end = strchr(v, '\'');
+			if (end == NULL)
+				end = v + strlen(v);
+		} else
+			end = v + strcspn(v, "& \t\n#");
+		scrub_span(msg, msglen, v, (size_t)(end - v));
+	}
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? strdup(s) : NULL;
+}
+
+static int
+parse_port(const char *s, int *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+static bool
+has_control_bytes(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\t')
+			return true;
+	return false;
+}
+
+static int
+add_extra(struct pgr_target *t, const char *k, const char *v)
+{
+	char **keys, **vals;
+
+	keys = realloc(t->extra_keys, (t->nextra + 1) * sizeof(*keys));
+	if (keys == NULL)
+		return -1;
+	t->extra_keys = keys;
+	vals = realloc(t->extra_vals, (t->nextra + 1) * sizeof(*vals));
+	if (vals == NULL)
+		return -1;
+	t->extra_vals = vals;
+	keys[t->nextra] = strdup(k);
+	vals[t->nextra] = strdup(v);
+	if (keys[t->nextra] == NULL || vals[t->nextra] == NULL) {
+		free(keys[t->nextra]);
+		free(vals[t->nextra]);
+		return -1;
+	}
+	t->nextra++;
+	return 0;
+}
+
+/* Copy libpq's parsed options into the target; -1 with err on a bad value. */
+static int
+fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
+    size_t errlen)
+{
+	const char *port = NULL, *hostaddr = NULL;
+	PQconninfoOption *o;
+
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			t->host = strdup_or_null(o->val);
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			t->dbname = strdup_or_null(o->val);
+		else if (strcmp(o->keyword, "user") == 0)
+			t->user = strdup_or_null(o->val);
+		else if (strcmp(o->keyword, "password") == 0)
+			t->password = strdup(o->val);
+		else if (strcmp(o->keyword, "sslmode") == 0)
+			t->sslmode = strdup_or_null(o->val);
+		else if (strcmp(o->keyword, "sslrootcert") == 0)
+			t->sslrootcert = strdup_or_null(o->val);
+		else if (!is_owned_key(o->keyword) &&
+		    add_extra(t, o->keyword, o->val) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	/* A hostaddr alone names the address to probe; libpq allows it. */
+	if (t->host == NULL && hostaddr != NULL && hostaddr[0] != '\0')
+		t->host = strdup(hostaddr);
+	if (t->host == NULL && getenv("PGHOST") != NULL && getenv("PGHOST")[0] != '/')
+		t->host = strdup(getenv("PGHOST"));
+	if (t->host == NULL) {
+		snprintf(err, errlen, "no host: a PrivateLink target needs the endpoint's DNS name");
+		return -1;
+	}
+	if (strchr(t->host, ',') != NULL) {
+		snprintf(err, errlen, "several hosts in one target are not supported; give each as its own target");
+		return -1;
+	}
+	if (t->host[0] == '/') {
+		snprintf(err, errlen, "a Unix-domain socket (%s) cannot be a PrivateLink endpoint", t->host);
+		return -1;
+	}
+	if (port == NULL || port[0] == '\0')
+		port = getenv("PGPORT");
+	if (port == NULL || port[0] == '\0')
+		t->port = PGR_PORT_POSTGRES;
+	else if (parse_port(port, &t->port) != 0) {
+		snprintf(err, errlen, "invalid port \"%.32s\": expected a number from 1 to 65535", port);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pgr_target_parse(const char *s, const char *source, enum pgr_role role,
+    struct pgr_target *out, char *err, size_t errlen)
+{
+	PQconninfoOption *opts;
+	char *perr = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->sibling_of = -1;
+	if (strlen(s) > PGR_TARGET_MAX_LEN) {
+		snprintf(err, errlen, "%s: target is longer than %d bytes", source, PGR_TARGET_MAX_LEN);
+		return -1;
+	}
+	if (has_control_bytes(s)) {
+		snprintf(err, errlen, "%s: target contains control characters", source);
+		return -1;
+	}
+	if (s[0] == '\0') {
+		snprintf(err, errlen, "%s: empty target", source);
+		return -1;
+	}
+	opts = PQconninfoParse(s, &perr);
+	if (opts == NULL) {
+		char msg[512];
+		size_t n;
+
+		snprintf(msg, sizeof(msg), "%s", perr != NULL ? perr : "out of memory");
+		n = strlen(msg);
+		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = '\0';
+		pgr_target_scrub(s, msg, sizeof(msg));
+		snprintf(err, errlen, "%s: malformed target: %s", source, msg);
+		PQfreemem(perr);
+		return -1;
+	}
+	out->role = role;
+	if (fill_target(out, opts, err, errlen) != 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		pgr_target_scrub(s, msg, sizeof(msg));
+		snprintf(err, errlen, "%s: %s", source, msg);
+		PQconninfoFree(opts);
+		pgr_target_free(out);
+		return -1;
+	}
+	PQconninfoFree(opts);
+	if (out->port == PGR_PORT_PGBOUNCER)
+		out->role = PGR_ROLE_PGBOUNCER;
+	out->source = strdup(source);
+	out->url = pgr_target_url(out);
+	if (out->source == NULL || out->url == NULL) {
+		snprintf(err, errlen, "out of memory");
+		pgr_target_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append s percent-encoded (RFC 3986 unreserved kept) to buf. */
+static void
+pct_encode(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	for (; *s && n + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~", c) != NULL)
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%%%02X", c);
+	}
+	buf[n] = '\0';
+}
+
+char *
+pgr_target_url(const struct pgr_target *t)
+{
+	char buf[PGR_TARGET_MAX_LEN + 256] = "postgres://";
+	size_t i;
+	bool v6 = strchr(t->host, ':') != NULL;
+
+	if (t->user != NULL) {
+		pct_encode(buf, sizeof(buf), t->user);
+		if (t->password != NULL)
+			strncat(buf, ":" REDACTED, sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, "@", sizeof(buf) - strlen(buf) - 1);
+	} else if (t->password != NULL)
+		strncat(buf, ":" REDACTED "@", sizeof(buf) - strlen(buf) - 1);
+	if (v6)
+		strncat(buf, "[", sizeof(buf) - strlen(buf) - 1);
+	strncat(buf, t->host, sizeof(buf) - strlen(buf) - 1);
+	if (v6)
+		strncat(buf, "]", sizeof(buf) - strlen(buf) - 1);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ":%d/", t->port);
+	if (t->dbname != NULL)
+		pct_encode(buf, sizeof(buf), t->dbname);
+	for (i = 0; i < t->nextra; i++) {
+		strncat(buf, i == 0 ? "?" : "&", sizeof(buf) - strlen(buf) - 1);
+		pct_encode(buf, sizeof(buf), t->extra_keys[i]);
+		strncat(buf, "=", sizeof(buf) - strlen(buf) - 1);
+		pct_encode(buf, sizeof(buf), t->extra_vals[i]);
+	}
+	if (t->sslmode != NULL) {
+		strncat(buf, t->nextra == 0 ? "?sslmode=" : "&sslmode=", sizeof(buf) - strlen(buf) - 1);
+		pct_encode(buf, sizeof(buf), t->sslmode);
+	}
+	return strdup(buf);
+}
+
+static bool
+same_endpoint(const struct pgr_target *a, const struct pgr_target *b)
+{
+#define EQ(x, y) (((x) == NULL && (y) == NULL) || \
+	((x) != NULL && (y) != NULL && strcmp((x), (y)) == 0))
+	return a->port == b->port && strcasecmp(a->host, b->host) == 0 &&
+	    EQ(a->user, b->user) && EQ(a->dbname, b->dbname);
+#undef EQ
+}
+
+static int
+list_push(struct pgr_target_list *l, struct pgr_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (same_endpoint(&l->v[i], t)) {
+			pgr_target_free(t);
+			return 0;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct pgr_target *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *t;
+	return 0;
+}
+
+int
+pgr_targets_add(struct pgr_target_list *l, const char *s, const char *source,
+    enum pgr_role role, char *err, size_t errlen)
+{
+	struct pgr_target t;
+
+	if (pgr_target_parse(s, source, role, &t, err, errlen) != 0)
+		return -1;
+	if (list_push(l, &t) != 0) {
+		pgr_target_free(&t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_endpoint_var(const char *name, size_t len, bool *pgbouncer)
+{
+	static const char pre[] = "DATABASE_ENDPOINT_";
+	static const char pgb[] = "_PGBOUNCER_URL";
+	size_t i;
+
+	if (len <= sizeof(pre) - 1 + 4 || strncmp(name, pre, sizeof(pre) - 1) != 0)
+		return false;
+	for (i = sizeof(pre) - 1; i < len; i++)
+		if (!isupper((unsigned char)name[i]) &&
+		    !isdigit((unsigned char)name[i]) && name[i] != '_')
+			return false;
+	*pgbouncer = len > sizeof(pgb) - 1 &&
+	    strncmp(name + len - (sizeof(pgb) - 1), pgb, sizeof(pgb) - 1) == 0;
+	return strncmp(name + len - 4, "_URL", 4) == 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+pgr_targets_from_env(struct pgr_target_list *l, char **envp, char *err,
+    size_t errlen)
+{
+	const char **vars;
+	size_t n = 0, i, cnt = 0;
+	int rc = 0;
+
+	for (i = 0; envp[i] != NULL; i++)
+		cnt++;
+	vars = calloc(cnt + 1, sizeof(*vars));
+	if (vars == NULL)
+		return -1;
+	for (i = 0; envp[i] != NULL; i++) {
+		const char *eq = strchr(envp[i], '=');
+		bool pgb;
+
+		if (eq != NULL && is_endpoint_var(envp[i], (size_t)(eq - envp[i]), &pgb))
+			vars[n++] = envp[i];
+	}
+	/* Sorted, so that reports list the endpoints in a stable order. */
+	qsort(vars, n, sizeof(*vars), cmp_str);
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *eq = strchr(vars[i], '=');
+		char name[256];
+		bool pgb = false;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - vars[i]), vars[i]);
+		is_endpoint_var(vars[i], (size_t)(eq - vars[i]), &pgb);
+		rc = pgr_targets_add(l, eq + 1, name,
+		    pgb ? PGR_ROLE_PGBOUNCER : PGR_ROLE_POSTGRES, err, errlen);
+	}
+	if (rc == 0 && getenv("DATABASE_URL") != NULL)
+		rc = pgr_targets_add(l, getenv("DATABASE_URL"), "DATABASE_URL",
+		    PGR_ROLE_POSTGRES, err, errlen);
+	free(vars);
+	return rc;
+}
+
+static int
+clone_target(const struct pgr_target *src, struct pgr_target *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->host = strdup(src->host);
+	t->dbname = src->dbname ? strdup(src->dbname) : NULL;
+	t->user = src->user ? strdup(src->user) : NULL;
+	t->password = src->password ? strdup(src->password) : NULL;
+	t->sslmode = src->sslmode ? strdup(src->sslmode) : NULL;
+	t->sslrootcert = src->sslrootcert ? strdup(src->sslrootcert) : NULL;
+	for (i = 0; i < src->nextra; i++)
+		if (add_extra(t, src->extra_keys[i], src->extra_vals[i]) != 0)
+			return -1;
+	t->endpoint = src->endpoint;
+	return t->host == NULL ? -1 : 0;
+}
+
+int
+pgr_targets_add_siblings(struct pgr_target_list *l)
+{
+	size_t i, n = l->n;
+
+	for (i = 0; i < n; i++) {
+		struct pgr_target sib;
+		char src[300];
+
+		if (l->v[i].role != PGR_ROLE_POSTGRES ||
+		    l->v[i].port != PGR_PORT_POSTGRES)
+			continue;
+		if (clone_target(&l->v[i], &sib) != 0) {
+			pgr_target_free(&sib);
+			return -1;
+		}
+		sib.role = PGR_ROLE_PGBOUNCER;
+		sib.port = PGR_PORT_PGBOUNCER;
+		sib.sibling_of = (int)i;
+		snprintf(src, sizeof(src), "%s (PgBouncer sibling)", l->v[i].source);
+		sib.source = strdup(src);
+		sib.url = pgr_target_url(&sib);
+		if (sib.source == NULL || sib.url == NULL || list_push(l, &sib) != 0) {
+			pgr_target_free(&sib);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+pgr_targets_free(struct pgr_target_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		pgr_target_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

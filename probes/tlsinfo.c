@@ -1,0 +1,193 @@
+/*
+ * Certificate facts with OpenSSL: subject, issuer, SANs, validity, whether
+ * the chain verifies against --sslrootcert (or the system store) and
+ * whether the name matches, the way `openssl s_client -verify_hostname`
+ * would judge them.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "probes/tlsinfo.h"
+
+struct pgr_tlsv {
+	X509_STORE *store;
+};
+
+int
+pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err, size_t errlen)
+{
+	struct pgr_tlsv *v;
+
+	*out = NULL;
+	v = calloc(1, sizeof(*v));
+	if (v == NULL || (v->store = X509_STORE_new()) == NULL) {
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (rootcert != NULL) {
+		if (X509_STORE_load_file(v->store, rootcert) != 1) {
+			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
+			    rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
+			    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
+			ERR_clear_error();
+			pgr_tlsv_free(v);
+			return -1;
+		}
+	} else if (X509_STORE_set_default_paths(v->store) != 1) {
+		ERR_clear_error();	/* no system store: nothing will verify, said per cert */
+	}
+	*out = v;
+	return 0;
+}
+
+void
+pgr_tlsv_free(struct pgr_tlsv *v)
+{
+	if (v == NULL)
+		return;
+	X509_STORE_free(v->store);
+	free(v);
+}
+
+static void
+name_text(const X509_NAME *n, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int r;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+	r = BIO_read(b, buf, (int)len - 1);
+	buf[r > 0 ? r : 0] = '\0';
+	BIO_free(b);
+}
+
+static void
+sans_text(X509 *x, char *buf, size_t len)
+{
+	GENERAL_NAMES *gens;
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens) && n < len; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char ip[PGR_ADDRSTRLEN] = "?";
+
+		if (g->type == GEN_DNS)
+			n += (size_t)snprintf(buf + n, len - n, "%sDNS:%.*s", n ? ", " : "",
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD) {
+			int l = ASN1_STRING_length(g->d.iPAddress);
+
+			inet_ntop(l == 16 ? AF_INET6 : AF_INET,
+			    ASN1_STRING_get0_data(g->d.iPAddress), ip, sizeof(ip));
+			n += (size_t)snprintf(buf + n, len - n, "%sIP:%s", n ? ", " : "", ip);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static char *
+chain_pem(STACK_OF(X509) *chain)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long len;
+	int i;
+
+	if (b == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_num(chain); i++)
+		PEM_write_bio_X509(b, sk_X509_value(chain, i));
+	len = BIO_get_mem_data(b, &data);
+	if (len > 0 && (out = malloc((size_t)len + 1)) != NULL) {
+		memcpy(out, data, (size_t)len);
+		out[len] = '\0';
+	}
+	BIO_free(b);
+	return out;
+}
+
+static void
+verify_chain(struct pgr_cert *c, X509 *leaf, STACK_OF(X509) *chain,
+    const struct pgr_tlsv *v)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+
+	c->verified = false;
+	if (ctx == NULL || v == NULL ||
+	    X509_STORE_CTX_init(ctx, v->store, leaf, chain) != 1) {
+		snprintf(c->verify_error, sizeof(c->verify_error), "cannot verify");
+	} else if (X509_verify_cert(ctx) == 1) {
+		c->verified = true;
+	} else {
+		snprintf(c->verify_error, sizeof(c->verify_error), "%s",
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+	}
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+}
+
+static bool
+host_matches(X509 *leaf, const char *host)
+{
+	unsigned char buf[16];
+
+	if (host == NULL)
+		return false;
+	if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
+		return X509_check_ip_asc(leaf, host, 0) == 1;
+	return X509_check_host(leaf, host, strlen(host), 0, NULL) == 1;
+}
+
+void
+pgr_cert_fill(struct pgr_cert *c, STACK_OF(X509) *chain,
+    const struct pgr_tlsv *v, const char *host, time_t now)
+{
+	X509 *leaf;
+	double secs;
+
+	free(c->chain_pem);
+	memset(c, 0, sizeof(*c));
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return;
+	leaf = sk_X509_value(chain, 0);
+	c->present = true;
+	c->chain_len = (size_t)sk_X509_num(chain);
+	name_text(X509_get_subject_name(leaf), c->subject, sizeof(c->subject));
+	name_text(X509_get_issuer_name(leaf), c->issuer, sizeof(c->issuer));
+	sans_text(leaf, c->sans, sizeof(c->sans));
+	c->not_before = asn1_time(X509_get0_notBefore(leaf));
+	c->not_after = asn1_time(X509_get0_notAfter(leaf));
+	secs = difftime(c->not_after, now);
+	c->days_left = (long)floor(secs / 86400.0);
+	verify_chain(c, leaf, chain, v);
+	c->hostname_match = host_matches(leaf, host);
+	c->chain_pem = chain_pem(chain);
+}

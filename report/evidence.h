@@ -1,0 +1,248 @@
+/*
+ * Offline evidence: files the user saved from the AWS and Heroku CLIs and
+ * passed with --evidence.  The type comes from the content, never from the
+ * file name:
+ *
+ *	aws ec2 describe-vpc-endpoints		JSON, "VpcEndpoints"
+ *	aws ec2 describe-security-groups	JSON, "SecurityGroups"
+ *	heroku data:privatelink			text ("Service Name:", accounts)
+ *	heroku config [--shell|--json]		text or JSON, config vars
+ *
+ * A struct pgr_evidence starts zeroed ({0}) and gains one item per file
+ * loaded.  Everything in it is a copy; pgr_evidence_free() releases it.
+ *
+ * Secrets: the heroku config holds database URLs with passwords.  They are
+ * kept in memory only (pgr_ev_dburl.url, read it with pgr_evidence_db_url())
+ * and wiped on free; every other field, the stored content and its sha256
+ * are free of them and safe to print or bundle.
+ */
+#ifndef PGR_EVIDENCE_H
+#define PGR_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PGR_EVIDENCE_MAX_SIZE	(4 * 1024 * 1024)
+
+enum pgr_evidence_type {
+	PGR_EV_VPC_ENDPOINTS,
+	PGR_EV_SECURITY_GROUPS,
+	PGR_EV_PRIVATELINK,
+	PGR_EV_HEROKU_CONFIG
+};
+const char *pgr_evidence_type_name(enum pgr_evidence_type t);
+
+/*
+ * VpcEndpoint.State, and the state of a Heroku "Connections" row, which
+ * shows the same AWS connection state in words ("Pending Acceptance").
+ */
+enum pgr_vpce_state {
+	PGR_VPCE_UNKNOWN,
+	PGR_VPCE_PENDING_ACCEPTANCE,
+	PGR_VPCE_PENDING,
+	PGR_VPCE_AVAILABLE,
+	PGR_VPCE_REJECTED,
+	PGR_VPCE_EXPIRED,
+	PGR_VPCE_FAILED,
+	PGR_VPCE_DELETED,
+	PGR_VPCE_DELETING
+};
+const char *pgr_vpce_state_name(enum pgr_vpce_state s);	/* "pendingAcceptance" */
+/* Any case, spaces, '-' and '_' ignored; PGR_VPCE_UNKNOWN if none fits. */
+enum pgr_vpce_state pgr_vpce_state_parse(const char *s);
+
+struct pgr_vpce_dns {
+	char	*name;			/* DnsName */
+	char	*hosted_zone_id;	/* HostedZoneId, NULL if absent */
+};
+
+struct pgr_vpce_group {
+	char	*id;			/* sg-... */
+	char	*name;			/* NULL if absent */
+};
+
+/* One element of describe-vpc-endpoints' VpcEndpoints; NULL if absent. */
+struct pgr_vpce {
+	char	*id;			/* VpcEndpointId */
+	char	*type;			/* VpcEndpointType: Interface, ... */
+	char	*vpc_id;
+	char	*owner_id;		/* the AWS account that owns the endpoint */
+	char	*service_name;		/* com.amazonaws.vpce.<region>.vpce-svc-... */
+	char	region[32];		/* from service_name, else from a DNS name; "" */
+	enum pgr_vpce_state state;
+	char	*state_raw;		/* State as written */
+	int	private_dns;		/* PrivateDnsEnabled: 1, 0, -1 absent */
+	size_t	ndns;
+	struct pgr_vpce_dns *dns;
+	size_t	ngroups;
+	struct pgr_vpce_group *groups;
+	size_t	nsubnets;
+	char	**subnets;
+};
+
+struct pgr_ev_vpc_endpoints {
+	size_t	n;
+	struct pgr_vpce *v;
+};
+
+enum pgr_sg_source {
+	PGR_SG_CIDR4,			/* IpRanges[].CidrIp */
+	PGR_SG_CIDR6,			/* Ipv6Ranges[].CidrIpv6 */
+	PGR_SG_GROUP,			/* UserIdGroupPairs[].GroupId */
+	PGR_SG_PREFIX_LIST		/* PrefixListIds[].PrefixListId */
+};
+
+/*
+ * One inbound permission for one source: IpPermissions[] flattened, so a
+ * permission with two CIDRs is two rules.
+ */
+struct pgr_sg_rule {
+	int	protocol;		/* -1 all traffic, 6 tcp, 17 udp, ...; -2 unknown name */
+	char	protocol_raw[16];	/* IpProtocol as written */
+	int	from_port;		/* -1 if absent (all ports) */
+	int	to_port;
+	enum pgr_sg_source source_type;
+	char	*source;		/* "10.0.0.0/16", "sg-...", "pl-..." */
+	int	family;			/* 4 or 6 for a CIDR, else 0 */
+	unsigned char net[16];		/* network, for a valid CIDR */
+	int	prefix_len;		/* -1 if the CIDR did not parse */
+};
+
+struct pgr_sg {
+	char	*id;			/* GroupId */
+	char	*name;			/* GroupName */
+	char	*vpc_id;
+	size_t	nrules;
+	struct pgr_sg_rule *rules;	/* inbound only */
+};
+
+struct pgr_ev_security_groups {
+	size_t	n;
+	struct pgr_sg *v;
+};
+
+enum pgr_pl_status {
+	PGR_PL_UNKNOWN,
+	PGR_PL_PROVISIONING,
+	PGR_PL_OPERATIONAL
+};
+const char *pgr_pl_status_name(enum pgr_pl_status s);
+
+enum pgr_pl_account_status {
+	PGR_PL_ACCOUNT_UNKNOWN,
+	PGR_PL_ACCOUNT_PENDING,
+	PGR_PL_ACCOUNT_ACTIVE
+};
+
+struct pgr_pl_account {
+	char	*arn;			/* arn:aws:iam::123456789012:root */
+	char	account_id[13];		/* 12 digits from the ARN, "" if none */
+	enum pgr_pl_account_status status;
+	char	*status_raw;		/* NULL if the row had no status */
+};
+
+struct pgr_pl_connection {
+	char	*endpoint_id;		/* vpce-... */
+	char	*owner_arn;		/* NULL if absent */
+	enum pgr_vpce_state state;
+	char	*status_raw;
+};
+
+/* heroku data:privatelink; NULL / "" where the output did not say. */
+struct pgr_ev_privatelink {
+	char	*database;		/* postgresql-sushi-12345 */
+	char	*service_name;
+	char	region[32];		/* from service_name */
+	enum pgr_pl_status status;
+	char	*status_raw;
+	size_t	naccounts;
+	struct pgr_pl_account *accounts;
+	size_t	nconnections;
+	struct pgr_pl_connection *connections;
+};
+
+enum pgr_dburl_kind {
+	PGR_DBURL_DATABASE,		/* DATABASE_URL */
+	PGR_DBURL_ENDPOINT,		/* DATABASE_ENDPOINT_<ID>_URL */
+	PGR_DBURL_ENDPOINT_PGBOUNCER	/* DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL */
+};
+
+struct pgr_ev_dburl {
+	char	*key;			/* the config var name */
+	enum pgr_dburl_kind kind;
+	char	*endpoint;		/* <ID>, NULL for DATABASE_URL */
+	char	*redacted;		/* the URL without its password: printable */
+	char	*url;			/* SECRET, as configured; never print */
+};
+
+struct pgr_ev_heroku_config {
+	char	*app;			/* from "=== <app> Config Vars", NULL if absent */
+	size_t	nvars;			/* config vars seen, database or not */
+	size_t	nurls;
+	struct pgr_ev_dburl *urls;
+};
+
+struct pgr_evidence_item {
+	enum pgr_evidence_type type;
+	char	*path;			/* as given; "(buffer)" from load_buffer */
+	/*
+	 * What the bundle may hold: the file as read, except a heroku
+	 * config, which is rewritten with every value redacted.  sha256 is
+	 * of this content (hex), so no digest of a password leaves memory.
+	 */
+	char	*content;
+	size_t	content_len;
+	char	sha256[65];
+	union {
+		struct pgr_ev_vpc_endpoints endpoints;
+		struct pgr_ev_security_groups groups;
+		struct pgr_ev_privatelink privatelink;
+		struct pgr_ev_heroku_config config;
+	} u;
+};
+
+struct pgr_evidence {
+	size_t	n;
+	struct pgr_evidence_item *items;
+};
+
+/*
+ * Read path (at most PGR_EVIDENCE_MAX_SIZE bytes; pipes are fine), detect
+ * its type and append it to ev.  0, or -1 with a message in err naming the
+ * file and what is wrong (ev is then unchanged).
+ */
+int	pgr_evidence_load(struct pgr_evidence *ev, const char *path,
+	    char *err, size_t errlen);
+/* The same from memory; name is used in messages and as the item's path. */
+int	pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
+	    const void *buf, size_t len, char *err, size_t errlen);
+void	pgr_evidence_free(struct pgr_evidence *ev);
+
+/* The endpoint with this VpcEndpointId (any case) in any item, or NULL. */
+const struct pgr_vpce *pgr_evidence_find_vpce(const struct pgr_evidence *ev,
+	    const char *vpce_id);
+
+/*
+ * The configured URL of config var key (e.g. "DATABASE_URL"), password
+ * included, or NULL.  The one way to the secret: hand it to libpq, never
+ * to a writer.
+ */
+const char *pgr_evidence_db_url(const struct pgr_evidence *ev,
+	    const char *key);
+
+/*
+ * Do the inbound rules of the security groups in ev let TCP to port in
+ * from client_addr (an IPv4 or IPv6 literal, or NULL for "from anywhere")?
+ * When a describe-vpc-endpoints item names the endpoint's groups, only
+ * those groups count; otherwise every group in ev does.
+ *
+ *  1  allowed; why names the group and rule
+ *  0  no rule allows it; why says what is open instead, if anything
+ * -1  cannot tell: no security-group evidence, the endpoint's groups are
+ *     missing from it, only group-reference or prefix-list rules match,
+ *     or (client_addr NULL) only some source ranges are allowed
+ */
+int	pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
+	    int port, char *why, size_t len);
+
+#endif
