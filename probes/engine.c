@@ -222,16 +222,17 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	memset(&e, 0, sizeof(e));
 	e.o = o;
 	e.rep = rep;
-	e.t0 = pgr_now_ms();
-	e.deadline = e.t0 + o->timeout_s * 1000.0;
 	e.max_active = fd_budget(o->parallel);
-	clock_gettime(CLOCK_REALTIME, &rep->started_at);
 	if (pgr_tlsv_new(&e.tlsv, o->sslrootcert, err, errlen) != 0 ||
 	    pgr_dns_new(&e.dns, o->dns_servers, o->ndns_servers,
 	    o->timeout_s * 1000.0, err, errlen) != 0) {
 		engine_free(&e);
 		return -1;
 	}
+	/* The clock starts once the libraries are set up, at the first lookup. */
+	e.t0 = pgr_now_ms();
+	e.deadline = e.t0 + o->timeout_s * 1000.0;
+	clock_gettime(CLOCK_REALTIME, &rep->started_at);
 	e.cfg = (struct pgr_attempt_cfg){ o->sslmode, o->sslrootcert, o->query,
 	    o->count, e.tlsv };
 	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));

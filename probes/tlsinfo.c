@@ -5,6 +5,7 @@
  * would judge them.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,15 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err, size_t errl
 		return -1;
 	}
 	if (rootcert != NULL) {
+		FILE *f = fopen(rootcert, "r");
+
+		if (f == NULL) {
+			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
+			    rootcert, strerror(errno));
+			pgr_tlsv_free(v);
+			return -1;
+		}
+		fclose(f);
 		if (X509_STORE_load_file(v->store, rootcert) != 1) {
 			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
 			    rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?

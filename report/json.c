@@ -231,7 +231,8 @@ pgr_write_json(FILE *f, const struct pgr_report *r)
 	    "targets", targets, "findings", findings);
 	if (root == NULL)
 		return -1;
-	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(10));
 	fputc('\n', f);
 	json_decref(root);
 	return rc;
