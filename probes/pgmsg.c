@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probes/pgmsg.h"
@@ -47,6 +48,7 @@ pgr_pgmsg_parse(const char *msg, const char *secret, char sqlstate[6],
 {
 	static const char *const sev[] = { "FATAL:  ", "ERROR:  ", "PANIC:  ", NULL };
 	const char *p = NULL, *start;
+	char *line;
 	size_t i, n;
 
 	sqlstate[0] = '\0';
@@ -68,8 +70,19 @@ pgr_pgmsg_parse(const char *msg, const char *secret, char sqlstate[6],
 	if (p == NULL && (p = strstr(msg, " failed: ")) != NULL)
 		start = p + strlen(" failed: ");
 	n = strcspn(start, "\n");
-	snprintf(text, textlen, "%.*s", (int)n, start);
-	pgr_scrub_secret(text, textlen, secret);
+	/*
+	 * Scrub the whole line before cutting it to size, so that no prefix
+	 * of the secret survives at the cut.
+	 */
+	line = malloc(n * 8 + 16);
+	if (line == NULL) {
+		snprintf(text, textlen, "(message dropped: out of memory)");
+		return;
+	}
+	snprintf(line, n * 8 + 16, "%.*s", (int)n, start);
+	pgr_scrub_secret(line, n * 8 + 16, secret);
+	snprintf(text, textlen, "%s", line);
+	free(line);
 }
 
 struct login_rule {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probes/target.h"
+#include "tests/check_main.h"
 
 static const struct good_case {
 	const char *in;
@@ -180,14 +181,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+PGR_CHECK_MAIN(suite)
