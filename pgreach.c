@@ -17,6 +17,9 @@
 #include "probes/engine.h"
 #include "probes/result.h"
 #include "probes/target.h"
+#include "report/diagnose.h"
+#include "report/endpoint.h"
+#include "report/evidence.h"
 #include "report/json.h"
 #include "report/text.h"
 #include "report/verdict.h"
@@ -60,8 +63,6 @@ unimplemented(const struct pgr_cli *c)
 		return "--format nagios is not implemented yet";
 	if (c->format == PGR_FMT_PROMETHEUS)
 		return "--format prometheus is not implemented yet";
-	if (c->nevidence > 0)
-		return "--evidence is not implemented yet";
 	if (c->bundle != NULL)
 		return "--bundle is not implemented yet";
 	if (c->warning || c->critical || c->query_warning || c->query_critical)
@@ -70,9 +71,48 @@ unimplemented(const struct pgr_cli *c)
 }
 
 static int
-collect_targets(const struct pgr_cli *c, struct pgr_target_list *l, char *err,
+load_evidence(const struct pgr_cli *c, struct pgr_evidence *ev, char *err,
     size_t errlen)
 {
+	size_t i;
+
+	for (i = 0; i < c->nevidence; i++)
+		if (pgr_evidence_load(ev, c->evidence[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/* The database URLs of a `heroku config` evidence file become targets. */
+static int
+targets_from_config(struct pgr_target_list *l, const struct pgr_evidence *ev,
+    char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < ev->n; i++) {
+		const struct pgr_ev_heroku_config *cf = &ev->items[i].u.config;
+
+		if (ev->items[i].type != PGR_EV_HEROKU_CONFIG)
+			continue;
+		for (j = 0; j < cf->nurls; j++) {
+			char src[300];
+
+			snprintf(src, sizeof(src), "%s in %s", cf->urls[j].key,
+			    ev->items[i].path);
+			if (pgr_targets_add(l, cf->urls[j].url, src,
+			    cf->urls[j].kind == PGR_DBURL_ENDPOINT_PGBOUNCER ?
+			    PGR_ROLE_PGBOUNCER : PGR_ROLE_POSTGRES, err, errlen) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+collect_targets(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    struct pgr_target_list *l, char *err, size_t errlen)
+{
+	size_t k;
 	int i;
 
 	for (i = 0; i < c->ntargets; i++) {
@@ -82,17 +122,47 @@ collect_targets(const struct pgr_cli *c, struct pgr_target_list *l, char *err,
 		if (pgr_targets_add(l, c->targets[i], src, PGR_ROLE_POSTGRES, err, errlen) != 0)
 			return -1;
 	}
-	if (c->ntargets == 0 && pgr_targets_from_env(l, environ, err, errlen) != 0)
+	if (c->ntargets == 0 && targets_from_config(l, ev, err, errlen) != 0)
+		return -1;
+	if (c->ntargets == 0 && l->n == 0 &&
+	    pgr_targets_from_env(l, environ, err, errlen) != 0)
 		return -1;
 	if (l->n == 0) {
 		snprintf(err, errlen, "no target: give a postgres:// URL, or set DATABASE_URL or DATABASE_ENDPOINT_<ID>_URL (see --help)");
 		return -1;
 	}
+	for (k = 0; k < l->n; k++)
+		pgr_endpoint_parse(l->v[k].host, &l->v[k].endpoint);
 	if (!c->no_pgbouncer && pgr_targets_add_siblings(l) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
+}
+
+static void
+diagnose(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    struct pgr_report *rep)
+{
+	struct pgr_diag_opts d;
+
+	memset(&d, 0, sizeof(d));
+	if (c->region != NULL) {
+		d.region = c->region;
+		d.region_source = "--region";
+	} else if (getenv("AWS_REGION") != NULL && getenv("AWS_REGION")[0] != '\0') {
+		d.region = getenv("AWS_REGION");
+		d.region_source = "AWS_REGION";
+	} else if (getenv("AWS_DEFAULT_REGION") != NULL) {
+		d.region = getenv("AWS_DEFAULT_REGION");
+		d.region_source = "AWS_DEFAULT_REGION";
+	}
+	d.ev = ev->n > 0 ? ev : NULL;
+	d.vpc_given = c->nvpc > 0;
+	d.cert_warning_days = c->cert_warning_days;
+	d.cert_critical_days = c->cert_critical_days;
+	d.sslmode = c->sslmode;
+	pgr_diagnose(rep, &d);
 }
 
 static int
@@ -115,6 +185,7 @@ int
 main(int argc, char **argv)
 {
 	struct pgr_target_list targets = { 0 };
+	struct pgr_evidence ev = { 0 };
 	struct pgr_report rep;
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
@@ -135,8 +206,12 @@ main(int argc, char **argv)
 	}
 	if ((why = unimplemented(&c)) != NULL)
 		return fail(argc, argv, why);
-	if (collect_targets(&c, &targets, err, sizeof(err)) != 0) {
+	if (c.region != NULL && !pgr_region_valid(c.region))
+		return fail(argc, argv, "--region: expected an AWS region such as us-east-1");
+	if (load_evidence(&c, &ev, err, sizeof(err)) != 0 ||
+	    collect_targets(&c, &ev, &targets, err, sizeof(err)) != 0) {
 		pgr_targets_free(&targets);
+		pgr_evidence_free(&ev);
 		return fail(argc, argv, err);
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -153,13 +228,16 @@ main(int argc, char **argv)
 	};
 	if (pgr_engine_run(&rep, &ro, err, sizeof(err)) != 0) {
 		pgr_report_free(&rep);
+		pgr_evidence_free(&ev);
 		ares_library_cleanup();
 		return fail(argc, argv, err);
 	}
+	diagnose(&c, &ev, &rep);
 	rep.status = pgr_verdict(&rep);
 	rc = write_report(&c, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
 	fflush(stdout);
 	pgr_report_free(&rep);
+	pgr_evidence_free(&ev);
 	ares_library_cleanup();
 	return rc;
 }

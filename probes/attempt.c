@@ -6,6 +6,7 @@
  * the SSLRequest (code 80877103) and handshake, the states after it the
  * login.  Each wait is armed by the run's loop with the run's deadline.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +394,22 @@ ssl_wanted(const char *mode)
 	return strcmp(mode, "disable") != 0 && strcmp(mode, "allow") != 0;
 }
 
+/* Where we came from: the source address the security group sees. */
+static void
+local_address(struct pgr_probe *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *a;
+
+	if (getsockname(PQsocket(p->conn), (struct sockaddr *)&ss, &len) != 0)
+		return;
+	a = ss.ss_family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+	inet_ntop(ss.ss_family, a, p->res->local, sizeof(p->res->local));
+}
+
 /* Stamp the phases that the last PQconnectPoll() call completed. */
 static void
 advance(struct pgr_probe *p, ConnStatusType after)
@@ -403,6 +420,7 @@ advance(struct pgr_probe *p, ConnStatusType after)
 		p->tcp_done = true;
 		r->tcp.status = PGR_OK;
 		r->tcp.ms = since(p);
+		local_address(p);
 	}
 	if (p->tcp_done && after == CONNECTION_SSL_STARTUP)
 		p->tls_seen = true;

@@ -172,6 +172,7 @@ struct pgr_query_result {
 /* One address x port: tcp -> tls -> login -> query, on one libpq connection. */
 struct pgr_attempt {
 	char	address[PGR_ADDRSTRLEN];
+	char	local[PGR_ADDRSTRLEN];	/* our source address, "" until connected */
 	int	family;
 	double	start_ms;		/* from the run's start */
 	struct pgr_tcp_result	tcp;

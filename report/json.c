@@ -136,12 +136,13 @@ attempt_json(const struct pgr_attempt *a)
 	bool qstats = q->done > 0;
 
 	return json_pack(
-	    "{s:s,s:i,s:o"
+	    "{s:s,s:o,s:i,s:o"
 	    ",s:{s:s,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o}}",
-	    "address", a->address, "family", a->family,
+	    "address", a->address, "local_address", str_or_null(a->local),
+	    "family", a->family,
 	    "start_ms", ms(a->start_ms),
 	    "tcp", "status", pgr_err_name(a->tcp.status),
 	    "ms", phase_ms(a->tcp.status, a->tcp.ms),

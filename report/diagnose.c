@@ -1,0 +1,951 @@
+/*
+ * Diagnosis.  First the facts: for every endpoint host, what each port's
+ * attempts showed, what its DNS answer was, and what the evidence files
+ * say of it.  Then the rules, a table read top to bottom: each row matches
+ * facts, and a match becomes a finding whose summary and remedy are
+ * templates filled from the facts.  Nothing here reads message text; only
+ * codes, numbers and evidence.
+ *
+ * AWS facts the rules rely on: a security group or network ACL drops
+ * silently, so a blocked port is a connect *timeout*, never a refusal; an
+ * endpoint that is pendingAcceptance or rejected also times out; interface
+ * endpoints reach only services of their own region; endpoint names resolve
+ * to the endpoint's private addresses in the client's VPC.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "probes/target.h"
+#include "report/diagnose.h"
+
+enum { P_PG, P_BOUNCER, P__N };
+
+struct port_facts {
+	int	target;			/* index, -1 when this port was not probed */
+	int	port;
+	size_t	n;			/* attempts */
+	size_t	cnt[PGR_PH__COUNT][PGR_ERR__COUNT];
+	char	sqlstate[6];		/* of the first failed login */
+	char	local[PGR_ADDRSTRLEN];	/* a source address we used */
+	int	sg;			/* evidence: 1 allows, 0 blocks, -1 unknown */
+	char	sg_why[256];
+};
+
+struct host_facts {
+	const char		*host;
+	int			 first;		/* first target of this host */
+	const struct pgr_target	*t;
+	const struct pgr_target_result *tr;
+	struct port_facts	 p[P__N];
+	size_t			 naddrs, npublic, noutside;
+	char			 addrs[256];
+	long			 min_days;
+	bool			 have_cert, cert_unverified, verify_asked;
+	char			 verify_error[128];
+	bool			 old_tls;
+	const struct pgr_vpce	*vpce;
+	const struct pgr_ev_privatelink *pl;
+	bool			 account_pending, account_missing;
+	char			 account[64];
+};
+
+/* The context a rule sees, and the values its templates may name. */
+struct ctx {
+	const struct pgr_diag_opts *o;
+	const struct host_facts	*h;
+	char	port[8];		/* the port a per-port rule matched */
+	char	other_port[8];
+	char	evidence[1024];		/* written by the rule's match */
+};
+
+struct rule {
+	const char	*code;
+	const char	*cause;
+	enum pgr_severity sev;
+	bool		(*match)(struct ctx *);
+	const char	*summary;
+	const char	*remedy;
+};
+
+/* ---- facts ---- */
+
+static bool
+all(const struct port_facts *p, enum pgr_phase ph, enum pgr_err e)
+{
+	return p->target >= 0 && p->n > 0 && p->cnt[ph][e] == p->n;
+}
+
+static size_t
+count(const struct port_facts *p, enum pgr_phase ph, enum pgr_err e)
+{
+	return p->target >= 0 ? p->cnt[ph][e] : 0;
+}
+
+static bool
+probed(const struct port_facts *p)
+{
+	return p->target >= 0 && p->n > 0;
+}
+
+static void
+count_attempt(struct port_facts *p, const struct pgr_attempt *a)
+{
+	p->n++;
+	p->cnt[PGR_PH_TCP][a->tcp.status]++;
+	p->cnt[PGR_PH_TLS][a->tls.status]++;
+	p->cnt[PGR_PH_LOGIN][a->login.status]++;
+	p->cnt[PGR_PH_QUERY][a->query.status]++;
+	if (p->sqlstate[0] == '\0' && a->login.sqlstate[0] != '\0')
+		memcpy(p->sqlstate, a->login.sqlstate, sizeof(p->sqlstate));
+	if (p->local[0] == '\0' && a->local[0] != '\0')
+		memcpy(p->local, a->local, sizeof(p->local));
+}
+
+static bool
+verify_mode(const char *m)
+{
+	return m != NULL && strncmp(m, "verify-", 7) == 0;
+}
+
+static void
+cert_facts(struct host_facts *h, const struct pgr_attempt *a,
+    const struct pgr_diag_opts *o)
+{
+	const struct pgr_cert *c = &a->tls.cert;
+	const char *mode = h->t->sslmode ? h->t->sslmode : o->sslmode;
+
+	if (a->tls.status == PGR_OK && a->tls.version[0] != '\0' &&
+	    (strcmp(a->tls.version, "TLSv1") == 0 ||
+	    strcmp(a->tls.version, "TLSv1.1") == 0 ||
+	    strncmp(a->tls.version, "SSLv", 4) == 0))
+		h->old_tls = true;
+	if (!c->present)
+		return;
+	if (!h->have_cert || c->days_left < h->min_days)
+		h->min_days = c->days_left;
+	h->have_cert = true;
+	if (verify_mode(mode)) {
+		h->verify_asked = true;
+		if (!c->verified || (strcmp(mode, "verify-full") == 0 && !c->hostname_match)) {
+			h->cert_unverified = true;
+			snprintf(h->verify_error, sizeof(h->verify_error), "%s",
+			    !c->verified ? c->verify_error :
+			    "the certificate does not name the host");
+		}
+	}
+}
+
+static void
+dns_facts(struct host_facts *h)
+{
+	const struct pgr_dns_result *d = &h->tr->dns;
+	size_t i, n = 0;
+
+	h->naddrs = d->naddrs;
+	for (i = 0; i < d->naddrs; i++) {
+		const struct pgr_addr *a = &d->addrs[i];
+
+		if (a->scope == PGR_SCOPE_PUBLIC)
+			h->npublic++;
+		if (a->in_vpc == 0)
+			h->noutside++;
+		if (n < sizeof(h->addrs))
+			n += (size_t)snprintf(h->addrs + n, sizeof(h->addrs) - n,
+			    "%s%s", i ? ", " : "", a->text);
+	}
+}
+
+static void
+account_facts(struct host_facts *h, const struct pgr_evidence *ev)
+{
+	size_t i, j;
+
+	for (i = 0; ev != NULL && i < ev->n; i++) {
+		const struct pgr_ev_privatelink *pl;
+
+		if (ev->items[i].type != PGR_EV_PRIVATELINK)
+			continue;
+		pl = h->pl = &ev->items[i].u.privatelink;
+		if (h->vpce == NULL || h->vpce->owner_id == NULL || pl->naccounts == 0)
+			continue;
+		h->account_missing = true;
+		snprintf(h->account, sizeof(h->account), "%s", h->vpce->owner_id);
+		for (j = 0; j < pl->naccounts; j++) {
+			if (strcmp(pl->accounts[j].account_id, h->vpce->owner_id) != 0)
+				continue;
+			h->account_missing = false;
+			h->account_pending =
+			    pl->accounts[j].status == PGR_PL_ACCOUNT_PENDING;
+		}
+	}
+}
+
+static void
+evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++)
+		h->p[i].sg = -1;
+	if (ev == NULL)
+		return;
+	if (h->t->endpoint.is_endpoint)
+		h->vpce = pgr_evidence_find_vpce(ev, h->t->endpoint.id);
+	account_facts(h, ev);
+	for (i = 0; i < P__N; i++)
+		h->p[i].sg = pgr_sg_allows(ev, h->p[i].local[0] ? h->p[i].local : NULL,
+		    i == P_PG ? PGR_PORT_POSTGRES : PGR_PORT_PGBOUNCER,
+		    h->p[i].sg_why, sizeof(h->p[i].sg_why));
+}
+
+static void
+host_add_target(struct host_facts *h, const struct pgr_report *r, size_t ti,
+    const struct pgr_diag_opts *o)
+{
+	const struct pgr_target *t = &r->targets[ti];
+	struct port_facts *p = &h->p[t->role == PGR_ROLE_PGBOUNCER ? P_BOUNCER : P_PG];
+	size_t j;
+
+	if (p->target >= 0)
+		return;		/* a second target on the same port: first wins */
+	p->target = (int)ti;
+	p->port = t->port;
+	for (j = 0; j < r->results[ti].nattempts; j++) {
+		count_attempt(p, &r->results[ti].attempts[j]);
+		cert_facts(h, &r->results[ti].attempts[j], o);
+	}
+}
+
+/* Group the targets by host: a 5432 target and its 5433 sibling are one. */
+static size_t
+gather(const struct pgr_report *r, const struct pgr_diag_opts *o,
+    struct host_facts *hosts)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < r->ntargets; i++) {
+		for (k = 0; k < n; k++)
+			if (strcasecmp(hosts[k].host, r->targets[i].host) == 0)
+				break;
+		if (k == n) {
+			memset(&hosts[n], 0, sizeof(hosts[n]));
+			hosts[n].host = r->targets[i].host;
+			hosts[n].first = (int)i;
+			hosts[n].t = &r->targets[i];
+			hosts[n].tr = &r->results[i];
+			hosts[n].p[P_PG].target = hosts[n].p[P_BOUNCER].target = -1;
+			dns_facts(&hosts[n]);
+			n++;
+		}
+		host_add_target(&hosts[k], r, i, o);
+	}
+	for (k = 0; k < n; k++)
+		evidence_facts(&hosts[k], o->ev);
+	return n;
+}
+
+/* ---- rule helpers ---- */
+
+#define EV(c, ...) snprintf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)
+
+static const char *
+vpce_state(const struct ctx *c)
+{
+	return c->h->vpce ? pgr_vpce_state_name(c->h->vpce->state) : NULL;
+}
+
+static bool
+vpce_not_available(const struct ctx *c)
+{
+	return c->h->vpce != NULL && c->h->vpce->state != PGR_VPCE_AVAILABLE &&
+	    c->h->vpce->state != PGR_VPCE_UNKNOWN;
+}
+
+static bool
+every_port(const struct ctx *c, enum pgr_phase ph, enum pgr_err e)
+{
+	int i, seen = 0;
+
+	for (i = 0; i < P__N; i++) {
+		if (!probed(&c->h->p[i]))
+			continue;
+		if (!all(&c->h->p[i], ph, e))
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+/* The first probed port where every attempt shows e in phase ph. */
+static const struct port_facts *
+some_port(struct ctx *c, enum pgr_phase ph, enum pgr_err e)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		const struct port_facts *p = &c->h->p[i], *q = &c->h->p[1 - i];
+
+		if (!all(p, ph, e))
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", p->port);
+		snprintf(c->other_port, sizeof(c->other_port), "%d",
+		    q->target >= 0 ? q->port : (i == P_PG ? 5433 : 5432));
+		return p;
+	}
+	return NULL;
+}
+
+static bool
+dns_is(struct ctx *c, enum pgr_err e)
+{
+	if (c->h->tr->dns.status != e)
+		return false;
+	EV(c, "resolving %.300s via %.200s: %s (%.200s)", c->h->host,
+	    c->h->tr->dns.servers[0] ? c->h->tr->dns.servers : "the system resolver",
+	    pgr_err_name(e), c->h->tr->dns.detail);
+	return true;
+}
+
+/* ---- rules: evidence and configuration ---- */
+
+static bool
+m_region(struct ctx *c)
+{
+	const struct pgr_endpoint_name *ep = &c->h->t->endpoint;
+	const char *exp = c->o->region;
+
+	if (ep->is_endpoint && exp != NULL && exp[0] != '\0' &&
+	    strcasecmp(ep->region, exp) != 0) {
+		EV(c, "the endpoint name %s is in %s; %s says %s", c->h->host,
+		    ep->region, c->o->region_source ? c->o->region_source : "--region", exp);
+		return true;
+	}
+	if (c->h->vpce != NULL && c->h->pl != NULL && c->h->vpce->region[0] &&
+	    c->h->pl->region[0] && strcasecmp(c->h->vpce->region, c->h->pl->region) != 0) {
+		EV(c, "endpoint %s is in %s; the Heroku endpoint service %s is in %s",
+		    c->h->vpce->id, c->h->vpce->region,
+		    c->h->pl->service_name ? c->h->pl->service_name : "?", c->h->pl->region);
+		return true;
+	}
+	if (ep->is_endpoint && c->h->pl != NULL && c->h->pl->region[0] &&
+	    strcasecmp(ep->region, c->h->pl->region) != 0) {
+		EV(c, "the endpoint name is in %s; heroku data:privatelink says the service is in %s",
+		    ep->region, c->h->pl->region);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_provisioning(struct ctx *c)
+{
+	if (c->h->pl == NULL || c->h->pl->status != PGR_PL_PROVISIONING)
+		return false;
+	EV(c, "heroku data:privatelink: Status %s", c->h->pl->status_raw ?
+	    c->h->pl->status_raw : "Provisioning");
+	return true;
+}
+
+static bool
+m_account(struct ctx *c)
+{
+	if (!c->h->account_missing && !c->h->account_pending)
+		return false;
+	EV(c, "endpoint %s is owned by AWS account %s, which heroku data:privatelink lists as %s",
+	    c->h->vpce->id, c->h->account,
+	    c->h->account_missing ? "not allowed (absent)" : "Pending");
+	return true;
+}
+
+static bool
+m_vpce_state(struct ctx *c)
+{
+	if (!vpce_not_available(c))
+		return false;
+	EV(c, "aws ec2 describe-vpc-endpoints: %s is %s", c->h->vpce->id,
+	    c->h->vpce->state_raw ? c->h->vpce->state_raw : vpce_state(c));
+	return true;
+}
+
+static bool
+m_sg_evidence(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		if (c->h->p[i].sg != 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", i == P_PG ? 5432 : 5433);
+		EV(c, "aws ec2 describe-security-groups: no inbound rule lets TCP %s in%s%s (%s)",
+		    c->port, c->h->p[i].local[0] ? " from " : "", c->h->p[i].local,
+		    c->h->p[i].sg_why);
+		return true;
+	}
+	return false;
+}
+
+/* ---- rules: dns ---- */
+
+static bool m_nxdomain(struct ctx *c) { return dns_is(c, PGR_DNS_NXDOMAIN); }
+static bool m_servfail(struct ctx *c) { return dns_is(c, PGR_DNS_SERVFAIL); }
+static bool m_dns_timeout(struct ctx *c) { return dns_is(c, PGR_DNS_TIMEOUT); }
+static bool m_dns_refused(struct ctx *c) { return dns_is(c, PGR_DNS_REFUSED); }
+static bool m_no_address(struct ctx *c) { return dns_is(c, PGR_DNS_NO_ADDRESS); }
+static bool m_dns_error(struct ctx *c) { return dns_is(c, PGR_DNS_ERROR); }
+
+static bool
+m_public(struct ctx *c)
+{
+	if (c->h->npublic == 0)
+		return false;
+	EV(c, "%s resolves to %s: %zu of %zu addresses are public", c->h->host,
+	    c->h->addrs, c->h->npublic, c->h->naddrs);
+	return true;
+}
+
+static bool
+m_outside_vpc(struct ctx *c)
+{
+	if (c->h->noutside == 0 || c->h->npublic > 0)
+		return false;
+	EV(c, "%s resolves to %s: %zu of %zu addresses are outside --vpc-cidr",
+	    c->h->host, c->h->addrs, c->h->noutside, c->h->naddrs);
+	return true;
+}
+
+/* ---- rules: tcp ---- */
+
+static bool
+timeout_everywhere(struct ctx *c)
+{
+	return every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+}
+
+static bool
+m_timeout_acceptance_first(struct ctx *c)
+{
+	if (!timeout_everywhere(c) || !vpce_not_available(c))
+		return false;
+	EV(c, "TCP connects to %s time out on every port, and endpoint %s is %s",
+	    c->h->addrs, c->h->vpce->id, vpce_state(c));
+	return true;
+}
+
+static bool
+m_timeout_sg(struct ctx *c)
+{
+	if (!timeout_everywhere(c) || vpce_not_available(c))
+		return false;
+	EV(c, "TCP connects to %s time out on every port probed (a silent drop, not a refusal)%s",
+	    c->h->addrs, c->h->vpce ? "; the endpoint is available" : "");
+	return true;
+}
+
+static bool
+m_timeout_acceptance_second(struct ctx *c)
+{
+	if (!timeout_everywhere(c) || c->h->vpce != NULL)
+		return false;
+	EV(c, "TCP connects to %s time out on every port; an endpoint that is not yet accepted drops them the same way",
+	    c->h->addrs);
+	return true;
+}
+
+static bool
+m_timeout_port(struct ctx *c)
+{
+	const struct port_facts *p = some_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+
+	if (p == NULL || timeout_everywhere(c))
+		return false;
+	EV(c, "TCP to port %s times out on every address while port %s connects",
+	    c->port, c->other_port);
+	return true;
+}
+
+static bool
+m_timeout_some(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		const struct port_facts *p = &c->h->p[i];
+		size_t t = count(p, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+
+		if (t == 0 || t == p->n || count(p, PGR_PH_TCP, PGR_OK) == 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", p->port);
+		EV(c, "port %d: %zu of %zu addresses time out while the others connect",
+		    p->port, t, p->n);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_refused(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		size_t n = count(&c->h->p[i], PGR_PH_TCP, PGR_TCP_REFUSED);
+
+		if (n == 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
+		EV(c, "port %d: %zu of %zu addresses refused the connection (TCP reset)",
+		    c->h->p[i].port, n, c->h->p[i].n);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_unreachable(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		if (count(&c->h->p[i], PGR_PH_TCP, PGR_TCP_UNREACHABLE) == 0)
+			continue;
+		EV(c, "no route from here to %s (network or host unreachable)", c->h->addrs);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_tcp_error(struct ctx *c)
+{
+	return some_port(c, PGR_PH_TCP, PGR_TCP_ERROR) != NULL &&
+	    EV(c, "connect to port %s failed with an unexpected error", c->port) > 0;
+}
+
+/* ---- rules: tls, certificate ---- */
+
+static bool
+m_tls_phase(struct ctx *c, enum pgr_err e, const char *what)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		size_t n = count(&c->h->p[i], PGR_PH_TLS, e);
+
+		if (n == 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
+		EV(c, "port %d: %zu of %zu connections: %s", c->h->p[i].port, n,
+		    c->h->p[i].n, what);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_not_offered(struct ctx *c)
+{
+	return m_tls_phase(c, PGR_TLS_NOT_OFFERED, "the server answered N to SSLRequest");
+}
+
+static bool
+m_cert_verify(struct ctx *c)
+{
+	if (!c->h->cert_unverified)
+		return false;
+	EV(c, "sslmode verify-* was asked and the certificate does not verify: %s",
+	    c->h->verify_error);
+	return true;
+}
+
+static bool
+m_handshake(struct ctx *c)
+{
+	return m_tls_phase(c, PGR_TLS_HANDSHAKE, "the TLS handshake failed");
+}
+
+static bool
+m_old_tls(struct ctx *c)
+{
+	if (!c->h->old_tls)
+		return false;
+	EV(c, "a connection negotiated a TLS version below 1.2");
+	return true;
+}
+
+static bool
+m_cert_expired(struct ctx *c)
+{
+	if (!c->h->have_cert || c->h->min_days >= c->o->cert_critical_days)
+		return false;
+	EV(c, "the server certificate has %ld days left (critical below %ld)",
+	    c->h->min_days, c->o->cert_critical_days);
+	return true;
+}
+
+static bool
+m_cert_expiring(struct ctx *c)
+{
+	if (!c->h->have_cert || c->h->min_days < c->o->cert_critical_days ||
+	    c->h->min_days >= c->o->cert_warning_days)
+		return false;
+	EV(c, "the server certificate has %ld days left (warning below %ld)",
+	    c->h->min_days, c->o->cert_warning_days);
+	return true;
+}
+
+/* ---- rules: service, login, query ---- */
+
+static bool
+m_silent(struct ctx *c)
+{
+	return m_tls_phase(c, PGR_TLS_TIMEOUT,
+	    "TCP connected, then no answer to SSLRequest before the deadline");
+}
+
+static bool
+m_tls_closed(struct ctx *c)
+{
+	return m_tls_phase(c, PGR_TLS_CLOSED, "the server closed the connection during TLS");
+}
+
+static bool
+m_login(struct ctx *c, enum pgr_err e, const char *what)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		const struct port_facts *p = &c->h->p[i];
+		size_t n = count(p, PGR_PH_LOGIN, e);
+
+		if (n == 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", p->port);
+		snprintf(c->other_port, sizeof(c->other_port), "%d", i == P_PG ? 5433 : 5432);
+		EV(c, "port %d (%s): %zu of %zu logins: %s%s%s", p->port,
+		    i == P_PG ? "Postgres" : "PgBouncer", n, p->n, what,
+		    p->sqlstate[0] ? ", SQLSTATE " : "", p->sqlstate);
+		return true;
+	}
+	return false;
+}
+
+static bool m_auth(struct ctx *c) { return m_login(c, PGR_LOGIN_AUTH, "password or role rejected"); }
+static bool m_database(struct ctx *c) { return m_login(c, PGR_LOGIN_DATABASE, "no such database"); }
+
+static bool
+m_capacity_pg(struct ctx *c)
+{
+	if (!m_login(c, PGR_LOGIN_CAPACITY, "no connection slot left"))
+		return false;
+	/* Postgres is full but PgBouncer still serves: the pooler is the way. */
+	return strcmp(c->port, "5432") == 0 && probed(&c->h->p[P_BOUNCER]) &&
+	    count(&c->h->p[P_BOUNCER], PGR_PH_LOGIN, PGR_OK) > 0;
+}
+
+static bool
+m_capacity(struct ctx *c)
+{
+	return m_login(c, PGR_LOGIN_CAPACITY, "no connection slot left");
+}
+
+static bool m_login_closed(struct ctx *c) { return m_login(c, PGR_LOGIN_CLOSED, "the server closed the connection"); }
+static bool m_login_timeout(struct ctx *c) { return m_login(c, PGR_LOGIN_TIMEOUT, "no answer before the deadline"); }
+static bool m_login_error(struct ctx *c) { return m_login(c, PGR_LOGIN_ERROR, "the server refused the login"); }
+
+static bool
+m_query(struct ctx *c, enum pgr_err e, const char *what)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		size_t n = count(&c->h->p[i], PGR_PH_QUERY, e);
+
+		if (n == 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
+		EV(c, "port %d: %zu of %zu sessions: %s", c->h->p[i].port, n,
+		    c->h->p[i].n, what);
+		return true;
+	}
+	return false;
+}
+
+static bool m_query_error(struct ctx *c) { return m_query(c, PGR_QUERY_ERROR, "the query failed"); }
+static bool m_query_timeout(struct ctx *c) { return m_query(c, PGR_QUERY_TIMEOUT, "the queries did not finish before the deadline"); }
+
+/* Evidence that says "broken" while the probes all passed is stale or wrong. */
+static bool
+m_contradiction(struct ctx *c)
+{
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < P__N; i++)
+		if (probed(&c->h->p[i]) && !all(&c->h->p[i], PGR_PH_LOGIN, PGR_OK))
+			ok = false;
+	if (!ok || !probed(&c->h->p[P_PG]))
+		return false;
+	if (vpce_not_available(c)) {
+		EV(c, "the evidence says endpoint %s is %s, yet every login succeeded",
+		    c->h->vpce->id, vpce_state(c));
+		return true;
+	}
+	for (i = 0; i < P__N; i++) {
+		if (c->h->p[i].sg == 0 && probed(&c->h->p[i])) {
+			EV(c, "the security-group evidence blocks port %d, yet it connected",
+			    c->h->p[i].port);
+			return true;
+		}
+	}
+	return false;
+}
+
+#define CMD_VPCE "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id}"
+
+static const struct rule rules[] = {
+	{ "REGION_MISMATCH", "region", PGR_SEV_CRITICAL, m_region,
+	  "The endpoint, the endpoint service and the client are not all in one region",
+	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
+	{ "PRIVATELINK_PROVISIONING", "acceptance", PGR_SEV_CRITICAL, m_provisioning,
+	  "Heroku is still provisioning the PrivateLink endpoint service",
+	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint." },
+	{ "ACCOUNT_NOT_ALLOWED", "acceptance", PGR_SEV_CRITICAL, m_account,
+	  "The AWS account that owns the endpoint is not (yet) allowed by Heroku",
+	  "Add the account to the allowed list: heroku data:privatelink:access:add arn:aws:iam::<account-id>:root --app <app>, wait for it to show Active in heroku data:privatelink, then the endpoint is accepted." },
+	{ "ENDPOINT_NOT_AVAILABLE", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_first,
+	  "The VPC endpoint {id} is not available, so connections to it time out",
+	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again." },
+	{ "SECURITY_GROUP_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_sg,
+	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
+	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
+	{ "ENDPOINT_NOT_ACCEPTED", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_second,
+	  "Or the VPC endpoint is not accepted (pendingAcceptance or rejected), which also times out",
+	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
+	{ "SECURITY_GROUP_EVIDENCE", "security_group", PGR_SEV_CRITICAL, m_sg_evidence,
+	  "The endpoint's security groups do not let TCP {port} in from this client",
+	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>)." },
+	{ "ENDPOINT_STATE", "acceptance", PGR_SEV_CRITICAL, m_vpce_state,
+	  "The VPC endpoint {id} is {state}, not available",
+	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service." },
+	{ "DNS_NXDOMAIN", "dns", PGR_SEV_CRITICAL, m_nxdomain,
+	  "The name {host} does not exist (NXDOMAIN)",
+	  "The endpoint may be deleted or failed, or the name mistyped. Take the name from " CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries' or from the DATABASE_ENDPOINT_<ID>_URL config var (heroku config -a <app>)." },
+	{ "DNS_SERVFAIL", "dns", PGR_SEV_CRITICAL, m_servfail,
+	  "The resolver failed to resolve {host} (SERVFAIL)",
+	  "The VPC's resolver could not answer: check that the VPC has DNS support on (aws ec2 describe-vpc-attribute --vpc-id <vpc> --attribute enableDnsSupport) and that the client uses the Amazon-provided resolver (the VPC base address + 2) or forwards vpce.amazonaws.com to it." },
+	{ "DNS_TIMEOUT", "dns", PGR_SEV_CRITICAL, m_dns_timeout,
+	  "No DNS answer for {host}: the resolver is down or unreachable",
+	  "Check /etc/resolv.conf and that the resolver answers from this host (dig {host}); in a VPC the Amazon-provided resolver is the VPC base address + 2 and needs enableDnsSupport. Try --dns-server to point pgreach at another resolver." },
+	{ "DNS_REFUSED", "dns", PGR_SEV_CRITICAL, m_dns_refused,
+	  "The resolver refused to resolve {host}",
+	  "The resolver does not serve this client or this name: use the VPC's Amazon-provided resolver (VPC base + 2), or --dns-server." },
+	{ "DNS_NO_ADDRESS", "dns", PGR_SEV_CRITICAL, m_no_address,
+	  "{host} exists but has no address record",
+	  "An endpoint name always has A records; check that this is the endpoint's DNS name (" CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries')." },
+	{ "DNS_ERROR", "dns", PGR_SEV_CRITICAL, m_dns_error,
+	  "Resolving {host} failed",
+	  "Check the name and the resolver configuration (dig {host})." },
+	{ "PUBLIC_ADDRESS", "routing", PGR_SEV_CRITICAL, m_public,
+	  "{host} resolves to public addresses: traffic would not go through the endpoint",
+	  "Endpoint names resolve to private addresses inside the VPC. Run from a host inside the VPC, and use the endpoint's name (vpce-...vpce.amazonaws.com), not the database's public host." },
+	{ "ADDRESS_OUTSIDE_VPC", "routing", PGR_SEV_CRITICAL, m_outside_vpc,
+	  "{host} resolves to private addresses outside this VPC: another VPC's endpoint",
+	  "Use the endpoint created in this client's VPC, or route/peer to the VPC that holds it." },
+	{ "TCP_UNREACHABLE", "routing", PGR_SEV_CRITICAL, m_unreachable,
+	  "No route from this host to the endpoint's addresses",
+	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC." },
+	{ "SECURITY_GROUP_PORT", "security_group", PGR_SEV_CRITICAL, m_timeout_port,
+	  "TCP {port} is dropped while {other_port} connects: the security group lacks port {port}",
+	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>." },
+	{ "ZONE_UNREACHABLE", "security_group", PGR_SEV_CRITICAL, m_timeout_some,
+	  "Some of the endpoint's addresses time out on {port} while others connect",
+	  "One availability zone's path drops traffic: compare the network ACLs and route tables of the endpoint's subnets, and that each subnet's endpoint network interface has the same security group." },
+	{ "TCP_REFUSED", "routing", PGR_SEV_CRITICAL, m_refused,
+	  "The connection to port {port} is refused: that is not the endpoint",
+	  "Security groups and ACLs drop silently, they never refuse. Something else answers at that address: a stale DNS answer, a wrong name, or a host that is not the endpoint. Check the name resolves to the endpoint's addresses (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds')." },
+	{ "TCP_ERROR", "routing", PGR_SEV_CRITICAL, m_tcp_error,
+	  "Connecting to port {port} failed",
+	  "See the attempt's error; run again with -v." },
+	{ "TLS_NOT_OFFERED", "tls", PGR_SEV_CRITICAL, m_not_offered,
+	  "The server on port {port} does not offer TLS",
+	  "Heroku Postgres requires TLS 1.2 or newer and always offers it: something else answers at this address (a proxy or another server). Check the name points at the Heroku endpoint." },
+	{ "CERT_VERIFY_FAILED", "certificate", PGR_SEV_CRITICAL, m_cert_verify,
+	  "The server certificate does not verify, and verification was asked for",
+	  "Give the right CA bundle with --sslrootcert (and to the app), or use sslmode=require, which encrypts without verifying the chain." },
+	{ "TLS_HANDSHAKE", "tls", PGR_SEV_CRITICAL, m_handshake,
+	  "The TLS handshake on port {port} failed",
+	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS." },
+	{ "TLS_OLD", "tls", PGR_SEV_CRITICAL, m_old_tls,
+	  "TLS below 1.2 was negotiated",
+	  "Heroku requires TLS 1.2 or newer: update the client's TLS library or its settings." },
+	{ "SERVER_SILENT", "service", PGR_SEV_CRITICAL, m_silent,
+	  "The server on port {port} accepts TCP but never answers",
+	  "The service behind the endpoint is hung or not Postgres. Check heroku pg:info and the Heroku status page; open a support ticket with a bundle (--bundle)." },
+	{ "SERVER_CLOSED_TLS", "service", PGR_SEV_CRITICAL, m_tls_closed,
+	  "The server on port {port} closed the connection during TLS",
+	  "The service behind the endpoint dropped the connection: check heroku pg:info; open a support ticket with a bundle (--bundle)." },
+	{ "CERT_EXPIRED", "certificate", PGR_SEV_CRITICAL, m_cert_expired,
+	  "The server certificate has expired (or is within the critical threshold)",
+	  "Heroku rotates its certificates; an expired one means the name points at something else, or open a support ticket. Clients that verify will fail." },
+	{ "CERT_EXPIRING", "certificate", PGR_SEV_WARNING, m_cert_expiring,
+	  "The server certificate expires soon",
+	  "Heroku rotates certificates itself; make sure clients that pin or verify will accept the new one." },
+	{ "LOGIN_CAPACITY_USE_PGBOUNCER", "capacity", PGR_SEV_CRITICAL, m_capacity_pg,
+	  "Postgres has no connection slot left, while PgBouncer on 5433 still lets clients in",
+	  "Connect through PgBouncer (the DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL, port 5433), and close idle connections (SELECT count(*) FROM pg_stat_activity)." },
+	{ "LOGIN_AUTH", "credentials", PGR_SEV_CRITICAL, m_auth,
+	  "Password or role rejected on port {port}",
+	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client." },
+	{ "LOGIN_DATABASE", "database", PGR_SEV_CRITICAL, m_database,
+	  "The database does not exist (port {port})",
+	  "Take the database name from the config var's URL (the path after the port)." },
+	{ "LOGIN_CAPACITY", "capacity", PGR_SEV_CRITICAL, m_capacity,
+	  "No connection slot left on port {port}",
+	  "Close idle connections (SELECT count(*) FROM pg_stat_activity), lower the app's pool sizes, connect through PgBouncer on 5433, or move to a plan with more connections." },
+	{ "LOGIN_CLOSED", "service", PGR_SEV_CRITICAL, m_login_closed,
+	  "The server closed the connection during login on port {port}",
+	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists." },
+	{ "LOGIN_TIMEOUT", "service", PGR_SEV_CRITICAL, m_login_timeout,
+	  "The login on port {port} got no answer in time",
+	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout." },
+	{ "LOGIN_ERROR", "service", PGR_SEV_CRITICAL, m_login_error,
+	  "The server refused the login on port {port}",
+	  "See the attempt's SQLSTATE and message; check heroku pg:info." },
+	{ "QUERY_ERROR", "service", PGR_SEV_CRITICAL, m_query_error,
+	  "The timed query failed on port {port}",
+	  "See the attempt's SQLSTATE and message; pass a query the role may run with --query." },
+	{ "QUERY_TIMEOUT", "latency", PGR_SEV_CRITICAL, m_query_timeout,
+	  "The timed queries did not finish in time on port {port}",
+	  "The server is slow: check heroku pg:diagnose, or give pgreach a longer --timeout." },
+	{ "EVIDENCE_CONTRADICTS", "config", PGR_SEV_WARNING, m_contradiction,
+	  "The evidence files disagree with what the probes saw",
+	  "The evidence is stale or describes another endpoint: run the AWS/Heroku commands again and pass their fresh output." },
+	{ NULL, NULL, PGR_SEV_OK, NULL, NULL, NULL }
+};
+
+/* ---- templates ---- */
+
+static const char *
+var(const struct ctx *c, const char *name, size_t len)
+{
+	const struct pgr_endpoint_name *ep = &c->h->t->endpoint;
+
+#define IS(s) (len == sizeof(s) - 1 && strncmp(name, s, len) == 0)
+	if (IS("host"))
+		return c->h->host;
+	if (IS("id"))
+		return ep->is_endpoint ? ep->id :
+		    c->h->vpce ? c->h->vpce->id : "<endpoint-id>";
+	if (IS("region"))
+		return ep->is_endpoint ? ep->region : "?";
+	if (IS("port"))
+		return c->port;
+	if (IS("other_port"))
+		return c->other_port;
+	if (IS("state"))
+		return vpce_state(c) ? vpce_state(c) : "?";
+#undef IS
+	return NULL;
+}
+
+static char *
+expand(const struct ctx *c, const char *tmpl)
+{
+	char buf[2048];
+	size_t n = 0;
+	const char *p;
+
+	for (p = tmpl; *p && n < sizeof(buf) - 1; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		const char *v = end ? var(c, p + 1, (size_t)(end - p - 1)) : NULL;
+
+		if (v != NULL) {
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", v);
+			if (n >= sizeof(buf))
+				n = sizeof(buf) - 1;
+			p = end;
+		} else
+			buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static void
+apply_rules(struct pgr_report *r, const struct pgr_diag_opts *o,
+    const struct host_facts *h)
+{
+	const struct rule *ru;
+
+	for (ru = rules; ru->code != NULL; ru++) {
+		struct ctx c;
+		char *summary, *remedy;
+
+		memset(&c, 0, sizeof(c));
+		c.o = o;
+		c.h = h;
+		if (!ru->match(&c))
+			continue;
+		summary = expand(&c, ru->summary);
+		remedy = expand(&c, ru->remedy);
+		pgr_report_add_finding(r, ru->code, ru->sev, ru->cause, summary,
+		    c.evidence, remedy, h->first);
+		free(summary);
+		free(remedy);
+	}
+}
+
+static int
+by_severity(const void *a, const void *b)
+{
+	const struct pgr_finding *x = a, *y = b;
+
+	/* Stable enough: equal severities keep table order via the index. */
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	return 0;
+}
+
+void
+pgr_diagnose(struct pgr_report *r, const struct pgr_diag_opts *o)
+{
+	struct host_facts *hosts;
+	size_t n, k, first = r->nfindings;
+
+	if (r->ntargets == 0 || r->results == NULL)
+		return;
+	hosts = calloc(r->ntargets, sizeof(*hosts));
+	if (hosts == NULL)
+		return;
+	n = gather(r, o, hosts);
+	for (k = 0; k < n; k++)
+		apply_rules(r, o, &hosts[k]);
+	/* Critical before warning; within a severity, the table's order. */
+	if (r->nfindings - first > 1) {
+		struct pgr_finding *f = r->findings + first;
+		size_t i, j, m = r->nfindings - first;
+
+		for (i = 1; i < m; i++)		/* insertion sort: stable */
+			for (j = i; j > 0 && by_severity(&f[j - 1], &f[j]) > 0; j--) {
+				struct pgr_finding t = f[j];
+
+				f[j] = f[j - 1];
+				f[j - 1] = t;
+			}
+	}
+	free(hosts);
+}
+
+const char *const *
+pgr_diagnose_codes(void)
+{
+	static const char *codes[sizeof(rules) / sizeof(rules[0])];
+	size_t i;
+
+	for (i = 0; rules[i].code != NULL; i++)
+		codes[i] = rules[i].code;
+	codes[i] = NULL;
+	return codes;
+}
