@@ -140,6 +140,29 @@ collect_targets(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	return 0;
 }
 
+/* The expected region: --region, then AWS_REGION, then AWS_DEFAULT_REGION. */
+static const char *
+region_of(const struct pgr_cli *c, const char **source)
+{
+	static const char *const vars[] = { "AWS_REGION", "AWS_DEFAULT_REGION" };
+	size_t i;
+
+	if (source != NULL)
+		*source = "--region";
+	if (c->region != NULL)
+		return c->region;
+	for (i = 0; i < 2; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v != NULL && v[0] != '\0') {
+			if (source != NULL)
+				*source = vars[i];
+			return v;
+		}
+	}
+	return NULL;
+}
+
 static void
 diagnose(const struct pgr_cli *c, const struct pgr_evidence *ev,
     struct pgr_report *rep)
@@ -147,16 +170,7 @@ diagnose(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	struct pgr_diag_opts d;
 
 	memset(&d, 0, sizeof(d));
-	if (c->region != NULL) {
-		d.region = c->region;
-		d.region_source = "--region";
-	} else if (getenv("AWS_REGION") != NULL && getenv("AWS_REGION")[0] != '\0') {
-		d.region = getenv("AWS_REGION");
-		d.region_source = "AWS_REGION";
-	} else if (getenv("AWS_DEFAULT_REGION") != NULL) {
-		d.region = getenv("AWS_DEFAULT_REGION");
-		d.region_source = "AWS_DEFAULT_REGION";
-	}
+	d.region = region_of(c, &d.region_source);
 	d.ev = ev->n > 0 ? ev : NULL;
 	d.vpc_given = c->nvpc > 0;
 	d.cert_warning_days = c->cert_warning_days;
@@ -165,8 +179,21 @@ diagnose(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	pgr_diagnose(rep, &d);
 }
 
+static bool
+utf8_locale(void)
+{
+	const char *v = getenv("LC_ALL");
+
+	if (v == NULL || v[0] == '\0')
+		v = getenv("LC_CTYPE");
+	if (v == NULL || v[0] == '\0')
+		v = getenv("LANG");
+	return v != NULL && (strcasestr(v, "utf-8") != NULL || strcasestr(v, "utf8") != NULL);
+}
+
 static int
-write_report(const struct pgr_cli *c, const struct pgr_report *rep)
+write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    const struct pgr_report *rep)
 {
 	struct pgr_text_opts to;
 
@@ -177,6 +204,9 @@ write_report(const struct pgr_cli *c, const struct pgr_report *rep)
 		to.color = !c->no_color && getenv("NO_COLOR") == NULL &&
 		    isatty(STDOUT_FILENO);
 		to.verbose = c->verbose;
+		to.utf8 = utf8_locale();
+		to.ev = ev->n > 0 ? ev : NULL;
+		to.region = region_of(c, NULL);
 		return pgr_write_text(stdout, rep, &to);
 	}
 }
@@ -234,7 +264,7 @@ main(int argc, char **argv)
 	}
 	diagnose(&c, &ev, &rep);
 	rep.status = pgr_verdict(&rep);
-	rc = write_report(&c, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
+	rc = write_report(&c, &ev, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
 	fflush(stdout);
 	pgr_report_free(&rep);
 	pgr_evidence_free(&ev);

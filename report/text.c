@@ -4,8 +4,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "report/checklist.h"
 #include "report/text.h"
 
 #define GREEN	"\033[32m"
@@ -125,6 +127,54 @@ target_text(FILE *f, const struct pgr_text_opts *o, const struct pgr_target *t,
 		attempt_text(f, o, &tr->attempts[i], t->port);
 }
 
+static const char *
+mark(const struct pgr_text_opts *o, enum pgr_check_state s)
+{
+	static const char *const utf8[] = { "\u2713", "\u2717", "?" };
+	static const char *const ascii[] = { "[ok]  ", "[FAIL]", "[ ? ] " };
+	static const char *const color[] = { GREEN, RED, YELLOW };
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", o->color ? color[s] : "",
+	    o->utf8 ? utf8[s] : ascii[s], o->color ? RESET : "");
+	return buf;
+}
+
+/* The setup guide's steps for one endpoint host, remedies under failures. */
+static void
+checklist_text(FILE *f, const struct pgr_report *r, const struct pgr_text_opts *o,
+    size_t first)
+{
+	struct pgr_check_item it[PGR_STEP__COUNT];
+	int s, shown[64] = { 0 };
+
+	pgr_checklist(r, o->ev, o->region, (int)first, it);
+	fprintf(f, "\nChecklist for %s\n", r->targets[first].host);
+	for (s = 0; s < PGR_STEP__COUNT; s++) {
+		fprintf(f, "  %s %-38s %s\n", mark(o, it[s].state), it[s].title, it[s].note);
+		if (it[s].state == PGR_CHECK_FAIL && it[s].finding >= 0 &&
+		    (it[s].finding >= 64 || !shown[it[s].finding])) {
+			const struct pgr_finding *fd = &r->findings[it[s].finding];
+
+			if (it[s].finding < 64)
+				shown[it[s].finding] = 1;
+			fprintf(f, "        why: %s\n        fix: %s\n",
+			    fd->evidence ? fd->evidence : "", fd->remedy ? fd->remedy : "");
+		}
+	}
+}
+
+static bool
+first_of_host(const struct pgr_report *r, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcasecmp(r->targets[j].host, r->targets[i].host) == 0)
+			return false;
+	return true;
+}
+
 int
 pgr_write_text(FILE *f, const struct pgr_report *r, const struct pgr_text_opts *o)
 {
@@ -136,9 +186,14 @@ pgr_write_text(FILE *f, const struct pgr_report *r, const struct pgr_text_opts *
 	    r->ntargets, r->ntargets == 1 ? "" : "s", natt, natt == 1 ? "" : "s",
 	    r->duration_ms);
 	for (i = 0; i < r->ntargets; i++)
+		if (first_of_host(r, i))
+			checklist_text(f, r, o, i);
+	if (r->ntargets > 0)
+		fputs("\nDetails:\n", f);
+	for (i = 0; i < r->ntargets; i++)
 		target_text(f, o, &r->targets[i], &r->results[i]);
 	if (r->nfindings > 0)
-		fputs("\nFindings:\n", f);
+		fputs("\nFindings, most likely first:\n", f);
 	for (i = 0; i < r->nfindings; i++) {
 		const struct pgr_finding *fd = &r->findings[i];
 

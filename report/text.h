@@ -6,9 +6,14 @@
 
 #include "probes/result.h"
 
+struct pgr_evidence;
+
 struct pgr_text_opts {
 	bool	color;
+	bool	utf8;			/* check marks; else [ok] [FAIL] [ ? ] */
 	int	verbose;
+	const struct pgr_evidence *ev;	/* for the checklist; may be NULL */
+	const char *region;		/* expected region, may be NULL */
 };
 
 /* The human report: every target, address and phase, then findings. */
