@@ -21,6 +21,8 @@
 #include "report/endpoint.h"
 #include "report/evidence.h"
 #include "report/json.h"
+#include "report/nagios.h"
+#include "report/prometheus.h"
 #include "report/text.h"
 #include "report/verdict.h"
 #include "report/versions.h"
@@ -30,6 +32,7 @@
 extern char **environ;
 
 static const char *progname = "pgreach";
+static bool nagios_out;	/* a plugin's UNKNOWN goes to stdout: Nagios reads nothing else */
 
 /* One line on stderr, with anything that looks like a secret in argv removed. */
 static int
@@ -42,6 +45,8 @@ fail(int argc, char **argv, const char *msg)
 	for (i = 1; i < argc; i++)
 		pgr_target_scrub(argv[i], buf, sizeof(buf));
 	fprintf(stderr, "%s: %s\n", progname, buf);
+	if (nagios_out)
+		printf("PGREACH UNKNOWN - %s\n", buf);
 	return EXIT_UNKNOWN;
 }
 
@@ -59,14 +64,8 @@ print_versions(void)
 static const char *
 unimplemented(const struct pgr_cli *c)
 {
-	if (c->format == PGR_FMT_NAGIOS)
-		return "--format nagios is not implemented yet";
-	if (c->format == PGR_FMT_PROMETHEUS)
-		return "--format prometheus is not implemented yet";
 	if (c->bundle != NULL)
 		return "--bundle is not implemented yet";
-	if (c->warning || c->critical || c->query_warning || c->query_critical)
-		return "-w/-c/--query-warning/--query-critical are not implemented yet";
 	return NULL;
 }
 
@@ -193,13 +192,17 @@ utf8_locale(void)
 
 static int
 write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
-    const struct pgr_report *rep)
+    const struct pgr_nagios_opts *no, const struct pgr_report *rep)
 {
 	struct pgr_text_opts to;
 
 	switch (c->format) {
 	case PGR_FMT_JSON:
 		return pgr_write_json(stdout, rep);
+	case PGR_FMT_NAGIOS:
+		return pgr_write_nagios(stdout, rep, no);
+	case PGR_FMT_PROMETHEUS:
+		return pgr_write_prometheus(stdout, rep);
 	default:
 		to.color = !c->no_color && getenv("NO_COLOR") == NULL &&
 		    isatty(STDOUT_FILENO);
@@ -216,16 +219,20 @@ main(int argc, char **argv)
 {
 	struct pgr_target_list targets = { 0 };
 	struct pgr_evidence ev = { 0 };
+	struct pgr_nagios_opts no;
 	struct pgr_report rep;
 	struct pgr_run_opts ro;
+	enum pgr_severity sev;
 	struct pgr_cli c;
 	char err[1024];
 	const char *why;
 	int rc;
 
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	nagios_out = strcmp(progname, "check_pgreach") == 0;
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
+	nagios_out = c.format == PGR_FMT_NAGIOS;
 	if (c.show_help) {
 		pgr_cli_usage(stdout, progname);
 		return 0;
@@ -236,6 +243,10 @@ main(int argc, char **argv)
 	}
 	if ((why = unimplemented(&c)) != NULL)
 		return fail(argc, argv, why);
+	if (pgr_nagios_opts_set(&no, c.warning, c.critical, c.query_warning,
+	    c.query_critical, c.cert_warning_days, c.cert_critical_days, err,
+	    sizeof(err)) != 0)
+		return fail(argc, argv, err);
 	if (c.region != NULL && !pgr_region_valid(c.region))
 		return fail(argc, argv, "--region: expected an AWS region such as us-east-1");
 	if (load_evidence(&c, &ev, err, sizeof(err)) != 0 ||
@@ -264,7 +275,15 @@ main(int argc, char **argv)
 	}
 	diagnose(&c, &ev, &rep);
 	rep.status = pgr_verdict(&rep);
-	rc = write_report(&c, &ev, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
+	/*
+	 * After the verdict: pgr_verdict() reads the phases only while there
+	 * are no findings, so a latency finding must not come first and hide
+	 * a failed phase.  Every format gets the same status and exit code.
+	 */
+	sev = pgr_thresholds_apply(&rep, &no);
+	if (sev > rep.status)
+		rep.status = sev;
+	rc = write_report(&c, &ev, &no, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
 	fflush(stdout);
 	pgr_report_free(&rep);
 	pgr_evidence_free(&ev);

@@ -179,9 +179,11 @@ phase_step(const struct group *g, struct pgr_check_item *it, int ti,
 	}
 	if (ph == PGR_PH_QUERY)
 		snprintf(buf, sizeof(buf), "%zu/%zu sessions, p95 up to %.2f ms", t.ok, t.n, t.max_ms);
-	else
+	else if (t.ok > 0)
 		snprintf(buf, sizeof(buf), "%zu/%zu addresses%s%s, up to %.1f ms", t.ok, t.n,
 		    t.extra ? ", " : "", t.extra ? t.extra : "", t.max_ms);
+	else
+		snprintf(buf, sizeof(buf), "0/%zu addresses", t.n);
 	set(it, t.ok == t.n ? PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s", buf);
 }
 

@@ -1151,31 +1151,36 @@ pl_connection_row(struct pl_state *st, char **tok, size_t n)
 	struct pgr_pl_connection c;
 	struct sb status = { 0 };
 	size_t i = 1;
+	bool oom = false;
 
 	if (strncasecmp(tok[0], "vpce-", 5) != 0)
 		return;
+	st->seen = true;
 	memset(&c, 0, sizeof(c));
-	c.endpoint_id = strdup(tok[0]);
-	if (n > 1 && strncmp(tok[1], "arn:", 4) == 0)
-		c.owner_arn = strdup(tok[i++]);
+	if ((c.endpoint_id = strdup(tok[0])) == NULL)
+		oom = true;
+	if (n > 1 && strncmp(tok[1], "arn:", 4) == 0 &&
+	    (c.owner_arn = strdup(tok[i++])) == NULL)
+		oom = true;
 	/* The status may be two words: "Pending Acceptance". */
 	for (; i < n; i++) {
 		sb_puts(&status, tok[i]);
 		if (i + 1 < n)
 			sb_puts(&status, " ");
 	}
-	if (status.s != NULL || status.oom)
+	if (status.oom)
+		oom = true;
+	else if (status.s != NULL)
 		c.status_raw = sb_take(&status);
+	sb_wipe(&status);
 	c.state = pgr_vpce_state_parse(c.status_raw);
-	if (c.endpoint_id == NULL || (n > 1 && c.owner_arn == NULL &&
-	    strncmp(tok[1], "arn:", 4) == 0) || status.oom ||
-	    !push(&st->pl->connections, &st->pl->nconnections, sizeof(c), &c)) {
+	if (oom || !push(&st->pl->connections, &st->pl->nconnections,
+	    sizeof(c), &c)) {
 		free(c.endpoint_id);
 		free(c.owner_arn);
 		free(c.status_raw);
 		st->oom = true;
 	}
-	st->seen = true;
 }
 
 static void
@@ -1399,6 +1404,20 @@ cfg_var(struct cfg_state *st, struct text *t, size_t i)
 	return used;
 }
 
+/* "<app> Config Vars" */
+static void
+config_app(struct pgr_ev_heroku_config *c, const char *title, bool *oom)
+{
+	size_t n = strlen(title) - strlen("Config Vars");
+
+	while (n > 0 && (title[n - 1] == ' ' || title[n - 1] == '\t'))
+		n--;
+	if (c->app != NULL || n == 0)
+		return;
+	if ((c->app = strndup(title, n)) == NULL)
+		*oom = true;
+}
+
 /* 1 parsed, 0 not this type, -1 out of memory. */
 static int
 parse_config_text(struct text *t, struct pgr_evidence_item *it,
@@ -1416,8 +1435,7 @@ parse_config_text(struct text *t, struct pgr_evidence_item *it,
 		title = header_title(t->line[i]);
 		if (title != NULL && ends_with_ci(title, "Config Vars")) {
 			st.header = true;
-			if (st.c->app == NULL && strlen(title) > 11)
-				st.c->app = strndup(title, strlen(title) - 12);
+			config_app(st.c, title, &st.oom);
 			i++;
 		} else if (*t->line[i] == '\0')
 			i++;
@@ -1455,22 +1473,30 @@ parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
     struct sb *out, const char *name, char *err, size_t errlen)
 {
 	struct text t;
+	bool header;
 	int rc = 0;
 
-	if (!text_split(&t, buf, len)) {
-		text_free(&t);
-		return fail(err, errlen, "%s: out of memory", name);
-	}
-	/* A config var name has no blanks, so "Service Name:" is never one. */
-	if (!has_config_header(&t)) {
+	if (!text_split(&t, buf, len))
+		goto oom;
+	/*
+	 * A config var name has no blanks, so "Service Name:" is never one;
+	 * only the config's own header settles it the other way.
+	 */
+	header = has_config_header(&t);
+	if (!header) {
 		rc = parse_privatelink(&t, it);
 		if (rc == 0) {
 			privatelink_free(&it->u.privatelink);
 			memset(&it->u, 0, sizeof(it->u));
 		}
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		/* The table reader cut the lines up; read them afresh. */
+		text_free(&t);
+		if (!text_split(&t, buf, len))
+			goto oom;
 		rc = parse_config_text(&t, it, out);
+	}
 	text_free(&t);
 	if (rc == -1)
 		return fail(err, errlen, "%s: out of memory", name);
@@ -1478,6 +1504,9 @@ parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
 		return fail(err, errlen, "%s: not a recognised evidence file; "
 		    ACCEPTED_TYPES, name);
 	return 0;
+oom:
+	text_free(&t);
+	return fail(err, errlen, "%s: out of memory", name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1508,19 +1537,18 @@ static int
 finish_item(struct pgr_evidence_item *it, const char *buf, size_t len,
     struct sb *out, const char *name)
 {
-	if (it->type == PGR_EV_HEROKU_CONFIG) {
-		if (it->u.config.app != NULL) {
-			struct sb h = { 0 };
+	struct sb h = { 0 };
 
+	if (it->type == PGR_EV_HEROKU_CONFIG) {
+		/* The same styled header the CLI prints, then the vars. */
+		if (it->u.config.app != NULL) {
 			sb_puts(&h, "=== ");
 			sb_puts(&h, it->u.config.app);
 			sb_puts(&h, " Config Vars\n");
-			sb_add(&h, out->s ? out->s : "", out->len);
-			sb_wipe(out);
-			*out = h;
 		}
-		it->content_len = out->len;
-		it->content = sb_take(out);
+		sb_add(&h, out->s ? out->s : "", out->len);
+		it->content_len = h.len;
+		it->content = sb_take(&h);
 	} else {
 		it->content_len = len;
 		if ((it->content = malloc(len + 1)) != NULL) {
@@ -1541,7 +1569,7 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 	struct pgr_evidence_item it;
 	struct sb out = { 0 };
 	const char *p = buf;
-	size_t skip = 0;
+	size_t skip = 0, bom = 0;
 	int rc;
 
 	if (name == NULL)
@@ -1554,14 +1582,15 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 	if (check_content(buf, len, name, err, errlen) == -1)
 		return -1;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		skip = 3;	/* a BOM, as Windows editors save */
+		skip = bom = 3;	/* a BOM, as Windows editors save */
 	while (skip < len && isspace((unsigned char)p[skip]))
 		skip++;
 	memset(&it, 0, sizeof(it));
 	if (p[skip] == '{' || p[skip] == '[')
 		rc = parse_json(p + skip, len - skip, &it, &out, name, err, errlen);
 	else
-		rc = parse_text(p, len, &it, &out, name, err, errlen);
+		rc = parse_text(p + bom, len - bom, &it, &out, name, err,
+		    errlen);
 	if (rc == 0 && (finish_item(&it, p, len, &out, name) == -1 ||
 	    !push(&ev->items, &ev->n, sizeof(it), &it)))
 		rc = fail(err, errlen, "%s: out of memory", name);
@@ -1622,8 +1651,8 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
     size_t errlen)
 {
 	struct stat st;
-	size_t len;
-	char *buf;
+	size_t len = 0;
+	char *buf = NULL;
 	int fd, rc;
 
 	if (path == NULL || *path == '\0')
@@ -1809,6 +1838,27 @@ endpoint_groups_known(const struct pgr_evidence *ev, const char *sg_id,
 	return known;
 }
 
+/* "sg-a, sg-b": the groups the endpoints name, for a message. */
+static void
+endpoint_group_list(const struct pgr_evidence *ev, char *buf, size_t len)
+{
+	const struct pgr_ev_vpc_endpoints *e;
+	size_t i, j, k, used;
+
+	buf[0] = '\0';
+	for (i = 0; i < ev->n; i++) {
+		if (ev->items[i].type != PGR_EV_VPC_ENDPOINTS)
+			continue;
+		e = &ev->items[i].u.endpoints;
+		for (j = 0; j < e->n; j++)
+			for (k = 0; k < e->v[j].ngroups; k++) {
+				used = strlen(buf);
+				snprintf(buf + used, len - used, "%s%s",
+				    used ? ", " : "", e->v[j].groups[k].id);
+			}
+	}
+}
+
 /* Run scan_group() over the groups that count; returns how many did. */
 static size_t
 scan_groups(const struct pgr_evidence *ev, struct sg_scan *sc, char *names,
@@ -1892,17 +1942,16 @@ sg_verdict(const struct sg_scan *sc, const char *client, const char *names,
 	}
 	if (sc->r[SCAN_PARTIAL] != NULL) {
 		describe_group(sc->g[SCAN_PARTIAL], grp, sizeof(grp));
-		snprintf(why, len, "%s%s%stcp %d is open only to %s (%s)%s",
-		    client ? "no inbound rule allows tcp " : "",
-		    client ? "" : "", client ? "" : "", sc->port,
-		    sc->r[SCAN_PARTIAL]->source, grp,
-		    client ? "" : "; give the client address to tell");
-		if (client != NULL)
-			snprintf(why, len, "no inbound rule of %s allows tcp %d "
-			    "from %s; tcp %d is open only to %s (%s)", names,
-			    sc->port, client, sc->port,
+		if (client == NULL) {
+			snprintf(why, len, "tcp %d is open only to %s (%s); give "
+			    "the client address to tell", sc->port,
 			    sc->r[SCAN_PARTIAL]->source, grp);
-		return client ? 0 : -1;
+			return -1;
+		}
+		snprintf(why, len, "no inbound rule of %s allows tcp %d from %s; "
+		    "tcp %d is open only to %s (%s)", names, sc->port, client,
+		    sc->port, sc->r[SCAN_PARTIAL]->source, grp);
+		return 0;
 	}
 	snprintf(why, len, "no inbound rule of %s allows tcp %d from %s",
 	    names, sc->port, from);
@@ -1935,9 +1984,12 @@ pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 	if (nsg == 0)
 		return fail(why, len, "no describe-security-groups evidence");
 	if (scan_groups(ev, &sc, names, sizeof(names)) == 0) {
-		if (endpoint_groups_known(ev, NULL, &attached))
+		if (endpoint_groups_known(ev, NULL, &attached)) {
+			endpoint_group_list(ev, names, sizeof(names));
 			return fail(why, len, "the endpoint's security groups "
-			    "are not in the describe-security-groups evidence");
+			    "(%s) are not in the describe-security-groups "
+			    "evidence", names);
+		}
 		return fail(why, len, "the describe-security-groups evidence "
 		    "lists no groups");
 	}

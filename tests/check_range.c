@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report/range.h"
+#include "tests/check_main.h"
 
 #define ANY	0	/* "don't care" for a bound the range does not have */
 
@@ -273,14 +274,4 @@ range_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(range_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+PGR_CHECK_MAIN(range_suite)

@@ -1,0 +1,316 @@
+/*
+ * Text exposition format: "# HELP" and "# TYPE" once per family, then all
+ * of the family's samples together; label values escape backslash,
+ * double quote and newline, and must be UTF-8, so invalid bytes become
+ * '?'.  A series must not repeat, so a target given twice (the same
+ * redacted URL) and an address listed twice are written once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/fields.h"
+#include "report/prometheus.h"
+
+#define NUM_LEN	48
+
+/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no overlongs, surrogates). */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+static void
+put_escaped(FILE *f, const char *s, bool quote)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n;
+
+	while (*p != '\0') {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '"' && quote)
+			fputs("\\\"", f);
+		else if ((n = utf8_len(p)) == 0)
+			fputc('?', f);
+		else {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+}
+
+static void
+label(FILE *f, bool *first, const char *key, const char *value)
+{
+	fprintf(f, "%s%s=\"", *first ? "{" : ",", key);
+	put_escaped(f, value, true);
+	fputc('"', f);
+	*first = false;
+}
+
+/* target, role, port, and address when there is one. */
+static void
+series_labels(FILE *f, const struct pgr_target *t, const struct pgr_attempt *a,
+    bool *first)
+{
+	char port[16];
+
+	snprintf(port, sizeof(port), "%d", t->port);
+	label(f, first, "target", t->url);
+	label(f, first, "role", pgr_role_name(t->role));
+	label(f, first, "port", port);
+	if (a != NULL)
+		label(f, first, "address", a->address);
+}
+
+static void
+family_header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s ", name);
+	put_escaped(f, help, false);
+	fprintf(f, "\n# TYPE %s %s\n", name, type);
+}
+
+static void
+sample_end(FILE *f, bool first, const char *value)
+{
+	fprintf(f, "%s %s\n", first ? "" : "}", value);
+}
+
+static bool
+target_repeated(const struct pgr_report *r, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (r->targets[i].url != NULL && r->targets[j].url != NULL &&
+		    strcmp(r->targets[i].url, r->targets[j].url) == 0)
+			return true;
+	return false;
+}
+
+static bool
+attempt_repeated(const struct pgr_target_result *tr, size_t k)
+{
+	size_t j;
+
+	for (j = 0; j < k; j++)
+		if (strcmp(tr->attempts[j].address, tr->attempts[k].address) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Every sample of one family, from every row of the field table that maps
+ * to it.  With f NULL only counts, so a family without samples gets no
+ * header either.
+ */
+static size_t
+field_family(FILE *f, const struct pgr_report *r, enum pgr_family fam)
+{
+	char num[NUM_LEN];
+	size_t k, i, j, n = 0;
+
+	for (k = 0; k < pgr_nfields; k++) {
+		const struct pgr_field *fd = &pgr_fields[k];
+
+		if (fd->family != fam)
+			continue;
+		for (i = 0; i < r->ntargets; i++) {
+			const struct pgr_target_result *tr = &r->results[i];
+			size_t na = fd->scope == PGR_FS_TARGET ? 1 : tr->nattempts;
+
+			if (target_repeated(r, i))
+				continue;
+			for (j = 0; j < na; j++) {
+				const struct pgr_attempt *a = fd->scope ==
+				    PGR_FS_TARGET ? NULL : &tr->attempts[j];
+				bool first = true;
+				double v;
+
+				if (a != NULL && attempt_repeated(tr, j))
+					continue;
+				if (!pgr_field_value(fd, &r->targets[i], tr, a, &v))
+					continue;
+				n++;
+				if (f == NULL)
+					continue;
+				fputs(pgr_families[fam].name, f);
+				series_labels(f, &r->targets[i], a, &first);
+				if (fd->label_key != NULL)
+					label(f, &first, fd->label_key, fd->label_value);
+				sample_end(f, first, pgr_field_format(fd->unit, v,
+				    num, sizeof(num)));
+			}
+		}
+	}
+	return n;
+}
+
+/* Did the phase do its job?  TLS left off on purpose (sslmode=disable) counts as done. */
+static bool
+phase_succeeded(enum pgr_err e)
+{
+	return e == PGR_OK || e == PGR_TLS_DISABLED;
+}
+
+static void
+phase_sample(FILE *f, const struct pgr_target *t, const struct pgr_attempt *a,
+    enum pgr_phase p, enum pgr_err e)
+{
+	bool first = true;
+
+	fputs("pgreach_phase_success", f);
+	series_labels(f, t, a, &first);
+	label(f, &first, "phase", pgr_phase_name(p));
+	label(f, &first, "status", pgr_err_name(e));
+	sample_end(f, first, phase_succeeded(e) ? "1" : "0");
+}
+
+static void
+phase_success(FILE *f, const struct pgr_report *r)
+{
+	size_t i, j;
+	int p;
+
+	if (r->ntargets == 0)
+		return;
+	family_header(f, "pgreach_phase_success", "gauge",
+	    "1 when the phase succeeded, else 0; status says how it ended "
+	    "(ok, timeout, refused, auth, skipped, ...).");
+	for (i = 0; i < r->ntargets; i++) {
+		const struct pgr_target_result *tr = &r->results[i];
+
+		if (target_repeated(r, i))
+			continue;
+		phase_sample(f, &r->targets[i], NULL, PGR_PH_DNS, tr->dns.status);
+		for (j = 0; j < tr->nattempts; j++) {
+			if (attempt_repeated(tr, j))
+				continue;
+			for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++)
+				phase_sample(f, &r->targets[i], &tr->attempts[j],
+				    (enum pgr_phase)p, pgr_field_phase_status(tr,
+				    &tr->attempts[j], (enum pgr_phase)p));
+		}
+	}
+}
+
+static const char *
+finding_target(const struct pgr_report *r, const struct pgr_finding *fd)
+{
+	if (fd->target < 0 || (size_t)fd->target >= r->ntargets)
+		return NULL;
+	return r->targets[fd->target].url;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static bool
+finding_repeated(const struct pgr_report *r, size_t k)
+{
+	const struct pgr_finding *a = &r->findings[k];
+	size_t j;
+
+	for (j = 0; j < k; j++) {
+		const struct pgr_finding *b = &r->findings[j];
+
+		if (a->severity == b->severity && same_str(a->code, b->code) &&
+		    same_str(a->cause, b->cause) &&
+		    same_str(finding_target(r, a), finding_target(r, b)))
+			return true;
+	}
+	return false;
+}
+
+static void
+findings(FILE *f, const struct pgr_report *r)
+{
+	size_t k;
+
+	if (r->nfindings == 0)
+		return;
+	family_header(f, "pgreach_finding", "gauge",
+	    "One series per finding of the diagnosis, always 1.");
+	for (k = 0; k < r->nfindings; k++) {
+		const struct pgr_finding *fd = &r->findings[k];
+		const char *t = finding_target(r, fd);
+		bool first = true;
+
+		if (finding_repeated(r, k))
+			continue;
+		fputs("pgreach_finding", f);
+		label(f, &first, "code", fd->code);
+		label(f, &first, "cause", fd->cause);
+		label(f, &first, "severity", pgr_severity_name(fd->severity));
+		if (t != NULL)
+			label(f, &first, "target", t);
+		sample_end(f, first, "1");
+	}
+}
+
+int
+pgr_write_prometheus(FILE *f, const struct pgr_report *r)
+{
+	char num[NUM_LEN];
+	int fam;
+
+	family_header(f, "pgreach_up", "gauge",
+	    "1 when the last run's status was OK or WARNING, 0 when CRITICAL or UNKNOWN.");
+	fprintf(f, "pgreach_up %d\n", r->status == PGR_SEV_OK ||
+	    r->status == PGR_SEV_WARNING);
+	family_header(f, "pgreach_exit_status", "gauge",
+	    "The run's status as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
+	fprintf(f, "pgreach_exit_status %d\n",
+	    (unsigned)r->status <= PGR_SEV_UNKNOWN ? (int)r->status : 3);
+	family_header(f, "pgreach_last_run_timestamp_seconds", "gauge",
+	    "When the last run started, as Unix time.");
+	fprintf(f, "pgreach_last_run_timestamp_seconds %s\n",
+	    pgr_format_fixed((double)r->started_at.tv_sec +
+	    (double)r->started_at.tv_nsec / 1e9, 3, true, num, sizeof(num)));
+	family_header(f, "pgreach_run_duration_seconds", "gauge",
+	    "How long the last run took.");
+	fprintf(f, "pgreach_run_duration_seconds %s\n",
+	    pgr_field_format(PGR_UNIT_SECONDS, r->duration_ms / 1000.0, num,
+	    sizeof(num)));
+	for (fam = 0; fam < PGR_FAM__COUNT; fam++) {
+		if (field_family(NULL, r, (enum pgr_family)fam) == 0)
+			continue;
+		family_header(f, pgr_families[fam].name, pgr_families[fam].type,
+		    pgr_families[fam].help);
+		field_family(f, r, (enum pgr_family)fam);
+	}
+	phase_success(f, r);
+	findings(f, r);
+	return ferror(f) ? -1 : 0;
+}

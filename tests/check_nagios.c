@@ -1,0 +1,821 @@
+/*
+ * The Nagios writer and the thresholds, on synthetic reports built here:
+ * exact status lines, perfdata read back and checked against the
+ * guidelines' grammar, severity from ranges at their boundaries, findings
+ * the thresholds add, and the password nowhere.  Whole outputs are
+ * compared with fixtures/reports/<case>.nagios; PGR_UPDATE_FIXTURES=1
+ * rewrites them.
+ */
+#include <check.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/result.h"
+#include "report/fields.h"
+#include "report/nagios.h"
+#include "report/range.h"
+#include "report/verdict.h"
+#include "tests/check_main.h"
+
+/* --- synthetic reports (the same builder is in tests/check_prometheus.c) --- */
+
+#define HOST	"vpce-0a1b2c3d4e5f67890-abcdefgh.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com"
+#define SECRET	"hunter2-S3cr3t'pw"
+#define T0	1700000000L	/* 2023-11-14T22:13:20Z */
+
+static struct pgr_target *
+add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
+{
+	struct pgr_target *t;
+	struct pgr_target_result *tr;
+	char url[512];
+
+	r->targets = realloc(r->targets, (r->ntargets + 1) * sizeof(*r->targets));
+	r->results = realloc(r->results, (r->ntargets + 1) * sizeof(*r->results));
+	ck_assert(r->targets != NULL && r->results != NULL);
+	t = &r->targets[r->ntargets];
+	tr = &r->results[r->ntargets];
+	memset(t, 0, sizeof(*t));
+	memset(tr, 0, sizeof(*tr));
+	snprintf(url, sizeof(url), "postgres://app:REDACTED@%s:%d/db", host, port);
+	t->url = strdup(url);
+	t->source = strdup("argument 1");
+	t->host = strdup(host);
+	t->port = port;
+	t->role = role;
+	t->dbname = strdup("db");
+	t->user = strdup("app");
+	t->password = strdup(SECRET);
+	t->sibling_of = -1;
+	tr->dns.status = PGR_OK;
+	tr->dns.ms = 1.5;
+	tr->dns.min_ttl = -1;
+	r->ntargets++;
+	return t;
+}
+
+/* A healthy attempt on the last target; the k-th is a little slower. */
+static struct pgr_attempt *
+add_attempt(struct pgr_report *r, const char *addr)
+{
+	struct pgr_target_result *tr = &r->results[r->ntargets - 1];
+	struct pgr_attempt *a;
+	double k = (double)tr->nattempts;
+
+	tr->attempts = realloc(tr->attempts, (tr->nattempts + 1) * sizeof(*a));
+	ck_assert(tr->attempts != NULL);
+	a = &tr->attempts[tr->nattempts++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->address, sizeof(a->address), "%s", addr);
+	a->family = strchr(addr, ':') ? 6 : 4;
+	if (tr->dns.naddrs < PGR_MAX_ADDRS) {
+		snprintf(tr->dns.addrs[tr->dns.naddrs].text, PGR_ADDRSTRLEN, "%s", addr);
+		tr->dns.addrs[tr->dns.naddrs++].family = a->family;
+	}
+	tr->dns.naddrs_total = tr->dns.naddrs;
+	a->start_ms = 1.6;
+	a->tcp = (struct pgr_tcp_result){ .status = PGR_OK, .ms = 0.4 + k };
+	a->tls.status = PGR_OK;
+	a->tls.ms = 3.1 + k;
+	snprintf(a->tls.version, sizeof(a->tls.version), "TLSv1.3");
+	snprintf(a->tls.cipher, sizeof(a->tls.cipher), "TLS_AES_256_GCM_SHA384");
+	a->tls.cert.present = true;
+	a->tls.cert.days_left = 300;
+	a->tls.cert.not_after = T0 + 300 * 86400L + 3600;
+	snprintf(a->tls.cert.subject, PGR_DETAIL_LEN, "CN=%s", "db.example");
+	a->login = (struct pgr_login_result){ .status = PGR_OK, .ms = 9.8 + k };
+	snprintf(a->login.server_version, sizeof(a->login.server_version), "15.18");
+	a->query = (struct pgr_query_result){ .status = PGR_OK, .ms = 12.0 + k,
+	    .count = 5, .done = 5, .min_ms = 0.1, .median_ms = 0.2,
+	    .p95_ms = 0.4, .max_ms = 0.5 };
+	return a;
+}
+
+/* Phase p ends as e; the later phases are skipped, as the engine leaves them. */
+static void
+fail_at(struct pgr_attempt *a, enum pgr_phase p, enum pgr_err e, double ms)
+{
+	if (p == PGR_PH_TCP)
+		a->tcp = (struct pgr_tcp_result){ .status = e, .ms = ms };
+	if (p == PGR_PH_TLS) {
+		a->tls.status = e;
+		a->tls.ms = ms;
+	}
+	if (p == PGR_PH_LOGIN) {
+		a->login.status = e;
+		a->login.ms = ms;
+	}
+	if (p == PGR_PH_QUERY) {
+		a->query.status = e;
+		a->query.ms = ms;
+	}
+	if (p < PGR_PH_TLS)
+		memset(&a->tls, 0, sizeof(a->tls)), a->tls.status = PGR_SKIPPED;
+	if (p == PGR_PH_TLS)
+		a->tls.cert.present = false;
+	if (p < PGR_PH_LOGIN)
+		memset(&a->login, 0, sizeof(a->login)), a->login.status = PGR_SKIPPED;
+	if (p <= PGR_PH_LOGIN)
+		a->login.server_version[0] = '\0';
+	if (p < PGR_PH_QUERY)
+		a->query = (struct pgr_query_result){ .status = PGR_SKIPPED, .count = 5 };
+}
+
+static void
+two_by_two(struct pgr_report *r)
+{
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "10.0.1.5");
+	add_attempt(r, "10.0.2.5");
+	add_target(r, HOST, 5433, PGR_ROLE_PGBOUNCER);
+	add_attempt(r, "10.0.1.5");
+	add_attempt(r, "10.0.2.5");
+}
+
+#define EACH_ATTEMPT(r, a) \
+	for (size_t i_ = 0; i_ < (r)->ntargets; i_++) \
+		for (struct pgr_attempt *a = (r)->results[i_].attempts; \
+		    a != NULL && a < (r)->results[i_].attempts + (r)->results[i_].nattempts; a++)
+
+static void
+b_healthy(struct pgr_report *r)
+{
+	two_by_two(r);
+}
+
+static void
+b_tcp_timeout(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a)
+		fail_at(a, PGR_PH_TCP, PGR_TCP_TIMEOUT, 3000.0);
+	pgr_report_add_finding(r, "TCP_TIMEOUT_SG", PGR_SEV_CRITICAL,
+	    "security_group", "no TCP answer on 5432 or 5433 from any endpoint address",
+	    "tcp timeout x4", "Allow TCP 5432-5433 from the client in the endpoint's security group.", -1);
+	pgr_report_add_finding(r, "TCP_TIMEOUT_ACCEPTANCE", PGR_SEV_CRITICAL,
+	    "acceptance", "the endpoint may not be accepted yet",
+	    "tcp timeout x4", "Run heroku data:privatelink to see the endpoint's status.", -1);
+}
+
+static void
+b_auth(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a) {
+		fail_at(a, PGR_PH_LOGIN, PGR_LOGIN_AUTH, 8.0);
+		snprintf(a->login.sqlstate, sizeof(a->login.sqlstate), "28P01");
+		snprintf(a->login.message, sizeof(a->login.message),
+		    "password authentication failed for user \"app\"");
+	}
+	pgr_report_add_finding(r, "LOGIN_REJECTED", PGR_SEV_CRITICAL, "credentials",
+	    "password rejected for user app | rotate\nthe credentials",
+	    "28P01 on 4 of 4", "heroku pg:credentials:url | grep password", 0);
+}
+
+static void
+b_cert_expired(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a) {
+		a->tls.cert.days_left = -3;
+		a->tls.cert.not_after = T0 - 3 * 86400L + 60;
+	}
+}
+
+/* The diagnosis's own certificate rule got there first. */
+static void
+b_cert_diagnosed(struct pgr_report *r)
+{
+	b_cert_expired(r);
+	pgr_report_add_finding(r, "CERT_EXPIRED", PGR_SEV_CRITICAL, "certificate",
+	    "The server certificate has expired", "3 days ago",
+	    "Open a Heroku support ticket.", 0);
+}
+
+static void
+b_nxdomain(struct pgr_report *r)
+{
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_target(r, HOST, 5433, PGR_ROLE_PGBOUNCER);
+	for (size_t i = 0; i < r->ntargets; i++) {
+		r->results[i].dns.status = PGR_DNS_NXDOMAIN;
+		r->results[i].dns.ms = 12.5;
+		snprintf(r->results[i].dns.detail, PGR_DETAIL_LEN, "Domain name not found");
+	}
+	pgr_report_add_finding(r, "DNS_NXDOMAIN", PGR_SEV_CRITICAL, "dns",
+	    "the endpoint name does not exist", "NXDOMAIN from 10.0.0.2:53",
+	    "Check the endpoint id with aws ec2 describe-vpc-endpoints.", 0);
+}
+
+/* A failed phase and no diagnosis: the verdict comes from the phases. */
+static void
+b_refused_no_findings(struct pgr_report *r)
+{
+	two_by_two(r);
+	fail_at(&r->results[0].attempts[1], PGR_PH_TCP, PGR_TCP_REFUSED, 0.3);
+	r->results[0].attempts[1].tcp.err_no = 111;
+}
+
+/* One target, one address, a session of exactly dns 100 ms + login 600 ms. */
+static void
+b_single(struct pgr_report *r)
+{
+	struct pgr_attempt *a;
+
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	a = add_attempt(r, "10.0.1.5");
+	r->results[0].dns.ms = 100.0;
+	a->login.ms = 600.0;
+	a->query.ms = 700.0;
+	a->query.p95_ms = 120.0;
+}
+
+static void
+b_cert_expiring(struct pgr_report *r)
+{
+	b_single(r);
+	r->results[0].attempts[0].tls.cert.days_left = 10;
+	r->results[0].attempts[0].tls.cert.not_after = T0 + 10 * 86400L + 60;
+}
+
+static void
+b_ipv6_hosts(struct pgr_report *r)
+{
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "2001:db8:ffff:ffff:ffff:ffff:ffff:1005");
+	add_attempt(r, "10.0.1.5");
+	add_target(r, "vpce-0fedcba9876543210-zyxwvuts.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com",
+	    5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "2001:db8:ffff:ffff:ffff:ffff:ffff:2005");
+	add_target(r, "10.9.8.7", 5433, PGR_ROLE_PGBOUNCER);
+	add_attempt(r, "10.9.8.7");
+}
+
+static void
+b_duplicate_target(struct pgr_report *r)
+{
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "10.0.1.5");
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "10.0.1.5");
+}
+
+static void
+b_unknown(struct pgr_report *r)
+{
+	b_single(r);
+	pgr_report_add_finding(r, "EVIDENCE_UNREADABLE", PGR_SEV_UNKNOWN, "config",
+	    "vpce.json is not JSON", NULL, NULL, -1);
+}
+
+/* A phase that did not fail but a later one never got the chance. */
+static void
+b_tls_disabled(struct pgr_report *r)
+{
+	struct pgr_attempt *a;
+
+	b_single(r);
+	a = &r->results[0].attempts[0];
+	a->tls.status = PGR_TLS_DISABLED;
+	a->tls.ms = a->tcp.ms;
+	a->tls.cert.present = false;
+}
+
+static void
+report_init(struct pgr_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->started_at.tv_sec = T0;
+	r->started_at.tv_nsec = 250000000;
+	r->duration_ms = 123.4;
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf != NULL)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+check_golden(const char *name, const char *ext, const char *got)
+{
+	char path[512];
+	char *want;
+
+	snprintf(path, sizeof(path), "%s/reports/%s.%s", FIXTURES, name, ext);
+	if (getenv("PGR_UPDATE_FIXTURES") != NULL) {
+		FILE *f = fopen(path, "wb");
+
+		ck_assert_msg(f != NULL, "cannot write %s", path);
+		fputs(got, f);
+		fclose(f);
+	}
+	want = slurp(path);
+	ck_assert_msg(want != NULL, "%s missing (PGR_UPDATE_FIXTURES=1 writes it)", path);
+	ck_assert_msg(strcmp(want, got) == 0, "%s differs; got:\n%s", path, got);
+	free(want);
+}
+
+static const char *perf_item_re =
+    "^('([^']|'')+'|[^' =]+)=(U|-?[0-9]+(\\.[0-9]+)?(s|))"
+    "(;([^;]*)(;([^;]*)(;(-?[0-9]+(\\.[0-9]+)?)?(;(-?[0-9]+(\\.[0-9]+)?)?)?)?)?)?$";
+
+/*
+ * Split perfdata into items (a quoted label may hold blanks), check each
+ * against the grammar, its warn/crit as ranges, and labels for length and
+ * uniqueness.  Returns the labels, unquoted, space-separated.
+ */
+static char *
+parse_perfdata(const char *perf)
+{
+	regex_t re;
+	regmatch_t m[8];
+	char *labels = calloc(1, strlen(perf) + 2);
+	char seen[256][128];
+	size_t nseen = 0, k;
+	const char *p = perf;
+
+	ck_assert_int_eq(regcomp(&re, perf_item_re, REG_EXTENDED), 0);
+	while (*p != '\0') {
+		const char *q = p;
+		char item[512], label[128], range[128];
+		bool inq = false;
+		size_t n, ln = 0;
+		const char *semi[4];
+		int ns = 0;
+
+		while (*q != '\0' && (inq || *q != ' ')) {
+			if (*q == '\'')
+				inq = !inq;
+			q++;
+		}
+		n = (size_t)(q - p);
+		ck_assert(n < sizeof(item));
+		memcpy(item, p, n);
+		item[n] = '\0';
+		ck_assert_msg(regexec(&re, item, 8, m, 0) == 0, "bad perfdata item '%s'", item);
+		/* the label, unquoted */
+		if (item[0] == '\'') {
+			for (k = 1; item[k] != '\0'; k++) {
+				if (item[k] == '\'' && item[k + 1] == '\'')
+					label[ln++] = item[k++];
+				else if (item[k] == '\'')
+					break;
+				else
+					label[ln++] = item[k];
+			}
+		} else
+			for (k = 0; item[k] != '='; k++)
+				label[ln++] = item[k];
+		label[ln] = '\0';
+		ck_assert_msg(ln > 0 && ln <= 64, "label '%s' is %zu long", label, ln);
+		for (k = 0; k < nseen; k++)
+			ck_assert_msg(strcmp(seen[k], label) != 0, "label '%s' twice", label);
+		ck_assert(nseen < 256);
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", label);
+		strcat(labels, label);
+		strcat(labels, " ");
+		/* warn and crit must read back as ranges */
+		for (k = strcspn(item, "="); item[k] != '\0' && ns < 4; k++)
+			if (item[k] == ';')
+				semi[ns++] = &item[k];
+		for (int s = 0; s < ns && s < 2; s++) {
+			size_t rl = strcspn(semi[s] + 1, ";");
+			struct pgr_range rg;
+			char err[128];
+
+			if (rl == 0)
+				continue;
+			snprintf(range, sizeof(range), "%.*s", (int)rl, semi[s] + 1);
+			ck_assert_msg(pgr_range_parse(range, &rg, err, sizeof(err)) == 0,
+			    "threshold '%s' of %s: %s", range, label, err);
+		}
+		p = *q == ' ' ? q + 1 : q;
+	}
+	regfree(&re);
+	if (labels[0] != '\0')
+		labels[strlen(labels) - 1] = '\0';
+	return labels;
+}
+
+/* The value text of one perfdata item, "U" or "0.7s". */
+static void
+perf_value(const char *perf, const char *label, char *out, size_t len)
+{
+	char key[128];
+	const char *p;
+
+	/* perf follows " | ", so every item starts after a blank */
+	snprintf(key, sizeof(key), " %s=", label);
+	p = strstr(perf - 1, key);
+	ck_assert_msg(p != NULL, "no perfdata for %s", label);
+	p += strlen(key);
+	snprintf(out, len, "%.*s", (int)strcspn(p, "; "), p);
+}
+
+/* --- the status line and perfdata ---------------------------------------- */
+
+struct opts_text {
+	const char *w, *c, *qw, *qc;
+	long cw, cc;
+};
+
+#define DEFAULTS	{ NULL, NULL, NULL, NULL, 14, 0 }
+
+struct out_case {
+	const char	*name;
+	void		(*build)(struct pgr_report *);
+	struct opts_text o;
+	enum pgr_severity want;
+	const char	*head;		/* the first line before " | " */
+	const char	*labels;	/* every perfdata label, in order */
+	const char	*values;	/* "label=value ..." spot checks */
+};
+
+static const struct out_case out_cases[] = {
+	{ "healthy", b_healthy, DEFAULTS, PGR_SEV_OK,
+	  "PGREACH OK - 4/4 connections ok, login 0.012s, p95 0.4ms",
+	  "dns_5432 dns_5433 dns_addresses_5432 dns_addresses_5433 "
+	  "tcp_5432_10.0.1.5 tcp_5432_10.0.2.5 tcp_5433_10.0.1.5 tcp_5433_10.0.2.5 "
+	  "tls_5432_10.0.1.5 tls_5432_10.0.2.5 tls_5433_10.0.1.5 tls_5433_10.0.2.5 "
+	  "login_5432_10.0.1.5 login_5432_10.0.2.5 login_5433_10.0.1.5 login_5433_10.0.2.5 "
+	  "session_5432_10.0.1.5 session_5432_10.0.2.5 session_5433_10.0.1.5 session_5433_10.0.2.5 "
+	  "query_p95_5432_10.0.1.5 query_p95_5432_10.0.2.5 query_p95_5433_10.0.1.5 query_p95_5433_10.0.2.5 "
+	  "cert_days_5432_10.0.1.5 cert_days_5432_10.0.2.5 cert_days_5433_10.0.1.5 cert_days_5433_10.0.2.5",
+	  "dns_5432=0.0015s dns_addresses_5433=2 tcp_5432_10.0.2.5=0.0014s "
+	  "tls_5432_10.0.1.5=0.0027s login_5433_10.0.1.5=0.0067s "
+	  "session_5432_10.0.2.5=0.0123s query_p95_5432_10.0.1.5=0.0004s "
+	  "cert_days_5433_10.0.2.5=300" },
+	{ "tcp-timeout", b_tcp_timeout, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 0/4 connections ok: no TCP answer on 5432 or 5433 from any endpoint address (+1 more)",
+	  NULL, "tcp_5432_10.0.1.5=U tls_5433_10.0.2.5=U session_5432_10.0.1.5=U "
+	  "cert_days_5432_10.0.1.5=U dns_5432=0.0015s" },
+	{ "auth", b_auth, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 0/4 connections ok: password rejected for user app / rotate the credentials",
+	  NULL, "tcp_5432_10.0.1.5=0.0004s tls_5432_10.0.1.5=0.0027s login_5432_10.0.1.5=U "
+	  "cert_days_5432_10.0.1.5=300" },
+	{ "cert-expired", b_cert_expired, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 4/4 connections ok: certificate at 10.0.1.5:5432 and 3 more addresses expired on 2023-11-11 (--cert-critical 0)",
+	  NULL, "cert_days_5432_10.0.1.5=-3" },
+	{ "cert-diagnosed", b_cert_diagnosed, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 4/4 connections ok: The server certificate has expired",
+	  NULL, NULL },
+	{ "dns-nxdomain", b_nxdomain, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - the endpoint name does not exist",
+	  "dns_5432 dns_5433 dns_addresses_5432 dns_addresses_5433",
+	  "dns_5432=U dns_addresses_5433=0" },
+	{ "refused-no-findings", b_refused_no_findings, DEFAULTS, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 3/4 connections ok: tcp refused at 10.0.2.5:5432",
+	  NULL, "tcp_5432_10.0.2.5=U tcp_5433_10.0.2.5=0.0014s" },
+	{ "session-warning", b_single, { "0.5", "1", NULL, NULL, 14, 0 }, PGR_SEV_WARNING,
+	  "PGREACH WARNING - 1/1 connection ok: login at 10.0.1.5:5432 took 0.7s, dns included (-w 0.5)",
+	  "dns dns_addresses tcp tls login session query_p95 cert_days",
+	  "session=0.7s dns=0.1s query_p95=0.12s" },
+	{ "session-critical-inside", b_single, { "0.5", "@0.6:0.8", NULL, NULL, 14, 0 }, PGR_SEV_CRITICAL,
+	  "PGREACH CRITICAL - 1/1 connection ok: login at 10.0.1.5:5432 took 0.7s, dns included (-c @0.6:0.8)",
+	  NULL, NULL },
+	{ "query-warning", b_single, { NULL, NULL, "0.1", "0.5", 14, 0 }, PGR_SEV_WARNING,
+	  "PGREACH WARNING - 1/1 connection ok: query p95 at 10.0.1.5:5432 was 0.12s (--query-warning 0.1)",
+	  NULL, NULL },
+	{ "cert-expiring", b_cert_expiring, DEFAULTS, PGR_SEV_WARNING,
+	  "PGREACH WARNING - 1/1 connection ok: certificate at 10.0.1.5:5432 expires in 10 days, on 2023-11-24 (--cert-warning 14)",
+	  NULL, "cert_days=10" },
+	{ "ipv6-hosts", b_ipv6_hosts, DEFAULTS, PGR_SEV_OK,
+	  "PGREACH OK - 4/4 connections ok, login 0.012s, p95 0.4ms",
+	  NULL, "'tcp_t1_5432_2001:db8:ffff:ffff:ffff:ffff:ffff:1005'=0.0004s "
+	  "tcp_t1_5432_10.0.1.5=0.0014s "
+	  "tcp_10.9.8.7_5433_10.9.8.7=0.0004s "
+	  "dns_addresses_t2_5432=1" },
+	{ "duplicate-target", b_duplicate_target, DEFAULTS, PGR_SEV_OK,
+	  "PGREACH OK - 2/2 connections ok, login 0.011s, p95 0.4ms",
+	  "dns dns_2 dns_addresses dns_addresses_2 tcp tcp_2 tls tls_2 login login_2 "
+	  "session session_2 query_p95 query_p95_2 cert_days cert_days_2", NULL },
+	{ "unknown", b_unknown, DEFAULTS, PGR_SEV_UNKNOWN,
+	  "PGREACH UNKNOWN - 1/1 connection ok: vpce.json is not JSON", NULL, NULL },
+	{ "tls-disabled", b_tls_disabled, DEFAULTS, PGR_SEV_OK,
+	  "PGREACH OK - 1/1 connection ok, login 0.700s, p95 120.0ms",
+	  NULL, "tls=U login=0.5996s cert_days=U" },
+};
+
+/* What main() does: verdict, then thresholds folded in. */
+static enum pgr_severity
+run(struct pgr_report *r, const struct out_case *c, struct pgr_nagios_opts *o)
+{
+	enum pgr_severity added;
+	char err[256];
+
+	ck_assert_msg(pgr_nagios_opts_set(o, c->o.w, c->o.c, c->o.qw, c->o.qc,
+	    c->o.cw, c->o.cc, err, sizeof(err)) == 0, "%s", err);
+	c->build(r);
+	r->status = pgr_verdict(r);
+	added = pgr_thresholds_apply(r, o);
+	if (added > r->status)
+		r->status = added;
+	return r->status;
+}
+
+START_TEST(test_output)
+{
+	const struct out_case *c = &out_cases[_i];
+	struct pgr_nagios_opts o;
+	struct pgr_report r;
+	char *out = NULL, *perf, *labels, *nl, *line;
+	size_t len = 0;
+	FILE *m;
+
+	report_init(&r);
+	ck_assert_int_eq(run(&r, c, &o), c->want);
+	m = open_memstream(&out, &len);
+	ck_assert_int_eq(pgr_write_nagios(m, &r, &o), 0);
+	fclose(m);
+
+	ck_assert_msg(strstr(out, SECRET) == NULL, "%s: password in output", c->name);
+	ck_assert_msg(strstr(out, "hunter2") == NULL, "%s: password in output", c->name);
+	nl = strchr(out, '\n');
+	ck_assert(nl != NULL);
+	*nl = '\0';
+	perf = strstr(out, " | ");
+	ck_assert_msg(perf == NULL || strstr(perf + 3, " | ") == NULL, "two '|'");
+	if (perf != NULL)
+		*perf = '\0';
+	ck_assert_str_eq(out, c->head);
+	ck_assert_msg(perf != NULL, "%s: no perfdata", c->name);
+	labels = parse_perfdata(perf + 3);
+	if (c->labels != NULL)
+		ck_assert_str_eq(labels, c->labels);
+	free(labels);
+	if (c->values != NULL) {
+		char *vals = strdup(c->values), *save = NULL, *tok;
+
+		for (tok = strtok_r(vals, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			char *eq = strrchr(tok, '='), got[64];
+
+			*eq = '\0';
+			perf_value(perf + 3, tok, got, sizeof(got));
+			ck_assert_msg(strcmp(got, eq + 1) == 0, "%s: %s=%s, want %s",
+			    c->name, tok, got, eq + 1);
+		}
+		free(vals);
+	}
+	/* long output: no '|' (it would start perfdata), one finding per line */
+	for (line = nl + 1; *line != '\0'; line += strcspn(line, "\n") + 1)
+		ck_assert_msg(memchr(line, '|', strcspn(line, "\n")) == NULL,
+		    "'|' in long output: %.*s", (int)strcspn(line, "\n"), line);
+	*nl = '\n';
+	if (perf != NULL)
+		*perf = ' ';
+	check_golden(c->name, "nagios", out);
+	free(out);
+	pgr_report_free(&r);
+}
+END_TEST
+
+/* --- thresholds, value by value ------------------------------------------ */
+
+struct thr_case {
+	const char	*w, *c, *qw, *qc;
+	long		 cw, cc;
+	double		 login_ms;	/* session = login_ms / 1000, dns 0 */
+	double		 p95_ms;
+	long		 days;
+	bool		 login_failed;
+	enum pgr_severity want;
+	const char	*codes;		/* findings added, space-separated */
+};
+
+static const struct thr_case thr_cases[] = {
+	/* -w 0.5 -c 1 */
+	{ "0.5", "1", NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ "0.5", "1", NULL, NULL, 14, 0, 1200, 1, 300, false, PGR_SEV_CRITICAL, "SESSION_SLOW" },
+	{ "0.5", "1", NULL, NULL, 14, 0, 300, 1, 300, false, PGR_SEV_OK, "" },
+	/* boundaries: a range alerts strictly outside */
+	{ "0.7", NULL, NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_OK, "" },
+	{ "0.5", "1", NULL, NULL, 14, 0, 1000, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ "0.5", "1", NULL, NULL, 14, 0, 500, 1, 300, false, PGR_SEV_OK, "" },
+	{ "0.69", NULL, NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	/* '@': alert inside, ends included */
+	{ "@0.5:1", NULL, NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ "@0.5:1", NULL, NULL, NULL, 14, 0, 500, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ NULL, "@0.5:1", NULL, NULL, 14, 0, 1000, 1, 300, false, PGR_SEV_CRITICAL, "SESSION_SLOW" },
+	{ NULL, "@0.5:1", NULL, NULL, 14, 0, 1200, 1, 300, false, PGR_SEV_OK, "" },
+	{ "10:", NULL, NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ "~:0.5", NULL, NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_WARNING, "SESSION_SLOW" },
+	{ "1", "0.5", NULL, NULL, 14, 0, 700, 1, 300, false, PGR_SEV_CRITICAL, "SESSION_SLOW" },
+	{ NULL, NULL, NULL, NULL, 14, 0, 99000, 1, 300, false, PGR_SEV_OK, "" },
+	/* a value that does not exist is not judged */
+	{ "0", "0", NULL, NULL, 14, 0, 700, 1, 300, true, PGR_SEV_OK, "" },
+	/* query p95 */
+	{ NULL, NULL, "0.1", "0.5", 14, 0, 10, 120, 300, false, PGR_SEV_WARNING, "QUERY_SLOW" },
+	{ NULL, NULL, "0.1", "0.5", 14, 0, 10, 600, 300, false, PGR_SEV_CRITICAL, "QUERY_SLOW" },
+	{ NULL, NULL, "0.1", "0.5", 14, 0, 10, 100, 300, false, PGR_SEV_OK, "" },
+	/* certificate days: alert below the number */
+	{ NULL, NULL, NULL, NULL, 14, 0, 10, 1, 15, false, PGR_SEV_OK, "" },
+	{ NULL, NULL, NULL, NULL, 14, 0, 10, 1, 14, false, PGR_SEV_OK, "" },
+	{ NULL, NULL, NULL, NULL, 14, 0, 10, 1, 13, false, PGR_SEV_WARNING, "CERT_EXPIRING" },
+	{ NULL, NULL, NULL, NULL, 14, 0, 10, 1, 0, false, PGR_SEV_WARNING, "CERT_EXPIRING" },
+	{ NULL, NULL, NULL, NULL, 14, 0, 10, 1, -1, false, PGR_SEV_CRITICAL, "CERT_EXPIRED" },
+	{ NULL, NULL, NULL, NULL, 30, 7, 10, 1, 6, false, PGR_SEV_CRITICAL, "CERT_EXPIRING" },
+	{ NULL, NULL, NULL, NULL, 14, -30, 10, 1, -5, false, PGR_SEV_WARNING, "CERT_EXPIRED" },
+	/* several at once, in field-table order */
+	{ "0.5", "1", "0.1", NULL, 14, 0, 1500, 200, -2, false, PGR_SEV_CRITICAL,
+	  "SESSION_SLOW QUERY_SLOW CERT_EXPIRED" },
+};
+
+START_TEST(test_thresholds)
+{
+	const struct thr_case *c = &thr_cases[_i];
+	struct pgr_nagios_opts o;
+	struct pgr_report r;
+	struct pgr_attempt *a;
+	char err[256], codes[256] = "";
+	size_t k, nbefore;
+
+	ck_assert_msg(pgr_nagios_opts_set(&o, c->w, c->c, c->qw, c->qc, c->cw,
+	    c->cc, err, sizeof(err)) == 0, "%s", err);
+	report_init(&r);
+	add_target(&r, HOST, 5432, PGR_ROLE_POSTGRES);
+	a = add_attempt(&r, "10.0.1.5");
+	r.results[0].dns.ms = 0;
+	a->login.ms = c->login_ms;
+	a->query.ms = c->login_ms + 5 * c->p95_ms;
+	a->query.p95_ms = c->p95_ms;
+	a->tls.cert.days_left = c->days;
+	if (c->login_failed)
+		fail_at(a, PGR_PH_LOGIN, PGR_LOGIN_AUTH, c->login_ms);
+
+	ck_assert_int_eq(pgr_nagios_threshold_status(&r, &o), c->want);
+	ck_assert_int_eq(r.nfindings, 0);
+	ck_assert_int_eq(pgr_thresholds_apply(&r, &o), c->want);
+	for (k = 0; k < r.nfindings; k++) {
+		const struct pgr_finding *f = &r.findings[k];
+
+		ck_assert_int_eq(f->target, 0);
+		ck_assert(f->severity == PGR_SEV_WARNING || f->severity == PGR_SEV_CRITICAL);
+		ck_assert_str_eq(f->cause, strncmp(f->code, "CERT", 4) == 0 ?
+		    "certificate" : "latency");
+		ck_assert(f->summary && f->evidence && f->remedy);
+		if (k)
+			strcat(codes, " ");
+		strcat(codes, f->code);
+	}
+	ck_assert_str_eq(codes, c->codes);
+	/* applying again adds nothing */
+	nbefore = r.nfindings;
+	ck_assert_int_eq(pgr_thresholds_apply(&r, &o), PGR_SEV_OK);
+	ck_assert_int_eq(r.nfindings, nbefore);
+	pgr_report_free(&r);
+}
+END_TEST
+
+/* --- options ------------------------------------------------------------- */
+
+struct opt_case {
+	const char *w, *c, *qw, *qc;
+	const char *err;	/* substring, NULL when it parses */
+};
+
+static const struct opt_case opt_cases[] = {
+	{ "0.5", "1", "0.1", "0.2", NULL },
+	{ "@0.5:1", "~:2", "10:", NULL, NULL },
+	{ "10abc", NULL, NULL, NULL, "--warning: range '10abc'" },
+	{ NULL, "1:0", NULL, NULL, "--critical: range '1:0'" },
+	{ NULL, NULL, "", NULL, "--query-warning: empty range" },
+	{ NULL, NULL, NULL, "x", "--query-critical: range 'x'" },
+};
+
+START_TEST(test_opts)
+{
+	const struct opt_case *c = &opt_cases[_i];
+	struct pgr_nagios_opts o;
+	char err[256] = "";
+	int rc;
+
+	rc = pgr_nagios_opts_set(&o, c->w, c->c, c->qw, c->qc, 14, 0, err, sizeof(err));
+	if (c->err == NULL) {
+		ck_assert_int_eq(rc, 0);
+		ck_assert(o.warning.set == (c->w != NULL));
+		ck_assert(o.query_critical.set == (c->qc != NULL));
+		ck_assert(o.cert_warning.set && o.cert_warning.no_end &&
+		    o.cert_warning.start == 14);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err, c->err) != NULL, "error '%s', want '%s'", err, c->err);
+	}
+}
+END_TEST
+
+/* --- the field table and number formatting -------------------------------- */
+
+struct fmt_case {
+	enum pgr_unit u;
+	double v;
+	const char *want;
+};
+
+static const struct fmt_case fmt_cases[] = {
+	{ PGR_UNIT_SECONDS, 0.0123, "0.0123" },
+	{ PGR_UNIT_SECONDS, 0.7, "0.7" },
+	{ PGR_UNIT_SECONDS, 1.0, "1" },
+	{ PGR_UNIT_SECONDS, 0.0000004, "0" },
+	{ PGR_UNIT_SECONDS, -0.25, "-0.25" },
+	{ PGR_UNIT_SECONDS, 12.3456789, "12.345679" },
+	{ PGR_UNIT_DAYS, -3, "-3" },
+	{ PGR_UNIT_COUNT, 16, "16" },
+	{ PGR_UNIT_UNIXTIME, 1700000000, "1700000000" },
+};
+
+START_TEST(test_format)
+{
+	const struct fmt_case *c = &fmt_cases[_i];
+	char buf[64];
+
+	ck_assert_str_eq(pgr_field_format(c->u, c->v, buf, sizeof(buf)), c->want);
+}
+END_TEST
+
+START_TEST(test_field_table)
+{
+	size_t i, j;
+
+	ck_assert_uint_gt(pgr_nfields, 0);
+	for (i = 0; i < pgr_nfields; i++) {
+		const struct pgr_field *f = &pgr_fields[i];
+		const char *p;
+
+		ck_assert(f->name && f->help && f->get);
+		for (p = f->name; *p; p++)
+			ck_assert_msg((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_', "name %s", f->name);
+		ck_assert_ptr_eq(pgr_field_find(f->name), f);
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(pgr_fields[j].name, f->name);
+		ck_assert((f->label_key == NULL) == (f->label_value == NULL));
+		ck_assert(f->family == PGR_FAM_NONE ||
+		    (f->family >= 0 && f->family < PGR_FAM__COUNT));
+	}
+	/* the contract's perfdata minimum */
+	ck_assert(pgr_field_find("dns")->flags & PGR_FIELD_NAGIOS);
+	ck_assert(pgr_field_find("tcp")->flags & PGR_FIELD_NAGIOS);
+	ck_assert(pgr_field_find("tls")->flags & PGR_FIELD_NAGIOS);
+	ck_assert(pgr_field_find("login")->flags & PGR_FIELD_NAGIOS);
+	ck_assert(pgr_field_find("query_p95")->flags & PGR_FIELD_NAGIOS);
+	ck_assert(pgr_field_find("cert_days")->flags & PGR_FIELD_NAGIOS);
+	ck_assert_ptr_null(pgr_field_find("nope"));
+}
+END_TEST
+
+/* A writer given no targets at all still says something valid. */
+START_TEST(test_empty_report)
+{
+	struct pgr_report r;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	report_init(&r);
+	r.status = PGR_SEV_UNKNOWN;
+	m = open_memstream(&out, &len);
+	ck_assert_int_eq(pgr_write_nagios(m, &r, NULL), 0);
+	fclose(m);
+	ck_assert_str_eq(out, "PGREACH UNKNOWN - no target was checked\n");
+	free(out);
+}
+END_TEST
+
+static Suite *
+nagios_suite(void)
+{
+	Suite *s = suite_create("nagios");
+	TCase *tc = tcase_create("nagios");
+
+	tcase_add_loop_test(tc, test_output, 0, sizeof(out_cases) / sizeof(out_cases[0]));
+	tcase_add_loop_test(tc, test_thresholds, 0, sizeof(thr_cases) / sizeof(thr_cases[0]));
+	tcase_add_loop_test(tc, test_opts, 0, sizeof(opt_cases) / sizeof(opt_cases[0]));
+	tcase_add_loop_test(tc, test_format, 0, sizeof(fmt_cases) / sizeof(fmt_cases[0]));
+	tcase_add_test(tc, test_field_table);
+	tcase_add_test(tc, test_empty_report);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PGR_CHECK_MAIN(nagios_suite)
