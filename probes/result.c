@@ -54,6 +54,18 @@ pgr_err_phase(enum pgr_err e)
 	return err_table[e].phase;
 }
 
+int
+pgr_err_from_name(enum pgr_phase ph, const char *name)
+{
+	int e;
+
+	for (e = PGR_OK; e < PGR_ERR__COUNT; e++)
+		if (strcmp(err_table[e].name, name) == 0 &&
+		    (err_table[e].phase == ph || err_table[e].phase == PGR_PH__COUNT))
+			return e;
+	return -1;
+}
+
 bool
 pgr_err_failed(enum pgr_err e)
 {

@@ -71,6 +71,8 @@ const char *pgr_err_name(enum pgr_err e);	/* "ok", "timeout", ... */
 enum pgr_phase pgr_err_phase(enum pgr_err e);	/* PGR_PH__COUNT for ok/skipped/pending */
 bool pgr_err_failed(enum pgr_err e);		/* a real failure (not ok, skipped, pending, disabled) */
 const char *pgr_phase_name(enum pgr_phase p);	/* "dns", "tcp", ... */
+/* The code named name in phase ph ("ok" and "skipped" in any): -1 if none. */
+int	pgr_err_from_name(enum pgr_phase ph, const char *name);
 
 enum pgr_role {
 	PGR_ROLE_POSTGRES,
