@@ -15,7 +15,7 @@ enum {
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
 	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_VERSION,
-	OPT_PARALLEL
+	OPT_PARALLEL, OPT_TARGETS
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "no-pgbouncer",	no_argument,	   NULL, OPT_NO_PGBOUNCER },
 	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
 	{ "parallel",		required_argument, NULL, OPT_PARALLEL },
+	{ "targets",		required_argument, NULL, OPT_TARGETS },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -79,6 +80,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --bundle PATH         also write an evidence bundle (.tar.gz)\n"
 "      --force               overwrite an existing bundle\n"
 "      --no-pgbouncer        do not add the 5433 PgBouncer sibling\n"
+"      --targets FILE        more targets, one per line, or `heroku config` output\n"
 "      --parallel N          at most N connections at once\n"
 "      --no-color            no colour in text output\n"
 "  -v, --verbose             more detail\n"
@@ -220,6 +222,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_EVIDENCE:
 		return push(c->evidence, &c->nevidence, arg, "--evidence", err, errlen);
 	case OPT_BUNDLE: c->bundle = arg; return 0;
+	case OPT_TARGETS: c->targets_file = arg; return 0;
 	case OPT_FORCE: c->force = true; return 0;
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;

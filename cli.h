@@ -43,6 +43,7 @@ struct pgr_cli {
 	bool		 no_color;
 	int		 verbose;
 	int		 parallel;
+	const char	*targets_file;			/* --targets FILE */
 	bool		 show_help, show_version;
 	char		**targets;			/* argv tail */
 	int		 ntargets;

@@ -6,6 +6,7 @@
  * run, the verdict, the writer, then 0/1/2/3.
  */
 #include <ares.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,63 @@ targets_from_config(struct pgr_target_list *l, const struct pgr_evidence *ev,
 	return 0;
 }
 
+/*
+ * --targets FILE: `heroku config` output (its database URLs), or one target
+ * per line; blank lines and # comments are skipped.
+ */
+static int
+targets_from_file(struct pgr_target_list *l, const char *path, char *err,
+    size_t errlen)
+{
+	struct pgr_evidence cf = { 0 };
+	char *line = NULL, src[300];
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	FILE *f;
+	int rc = 0;
+
+	if (pgr_evidence_load(&cf, path, err, errlen) == 0 &&
+	    cf.items[0].type == PGR_EV_HEROKU_CONFIG &&
+	    cf.items[0].u.config.nurls > 0) {
+		rc = targets_from_config(l, &cf, err, errlen);
+		pgr_evidence_free(&cf);
+		return rc;
+	}
+	pgr_evidence_free(&cf);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		char *p = line;
+
+		lineno++;
+		if ((size_t)n != strlen(line)) {
+			snprintf(err, errlen, "--targets %s:%zu: NUL byte in line", path, lineno);
+			rc = -1;
+			break;
+		}
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+		    line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		snprintf(src, sizeof(src), "%s:%zu", path, lineno);
+		rc = pgr_targets_add(l, p, src, PGR_ROLE_POSTGRES, err, errlen);
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (line != NULL)
+		explicit_bzero(line, cap);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 static int
 collect_targets(const struct pgr_cli *c, const struct pgr_evidence *ev,
     struct pgr_target_list *l, char *err, size_t errlen)
@@ -121,6 +179,9 @@ collect_targets(const struct pgr_cli *c, const struct pgr_evidence *ev,
 		if (pgr_targets_add(l, c->targets[i], src, PGR_ROLE_POSTGRES, err, errlen) != 0)
 			return -1;
 	}
+	if (c->targets_file != NULL &&
+	    targets_from_file(l, c->targets_file, err, errlen) != 0)
+		return -1;
 	if (c->ntargets == 0 && targets_from_config(l, ev, err, errlen) != 0)
 		return -1;
 	if (c->ntargets == 0 && l->n == 0 &&
