@@ -783,35 +783,30 @@ dburl_key(const char *key, enum pgr_dburl_kind *kind, char **endpoint,
 
 /*
  * The URL without its password or query string (which may carry
- * password=...): postgres://user:REDACTED@host:5432/db.
+ * password=...): postgres://user:REDACTED@host:5432/db.  The userinfo ends
+ * at the last '@' anywhere, not at the first '/', '?' or '#': a password
+ * with one of those unencoded must still not show.  At worst the host is
+ * hidden too.
  */
 static char *
 redact_url(const char *url)
 {
 	struct sb b = { 0 };
-	const char *auth, *end, *at, *colon, *q;
+	const char *auth, *at, *colon, *q;
 
 	if ((auth = strstr(url, "://")) == NULL)
 		return strdup(REDACTED);
 	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (q = auth; q < end; q++)
-		if (*q == '@')
-			at = q;
 	sb_add(&b, url, (size_t)(auth - url));
-	if (at != NULL) {
+	if ((at = strrchr(auth, '@')) != NULL) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon != NULL) {
-			sb_add(&b, auth, (size_t)(colon - auth));
+		sb_add(&b, auth, (size_t)((colon ? colon : at) - auth));
+		if (colon != NULL)
 			sb_puts(&b, ":" REDACTED);
-		} else
-			sb_add(&b, auth, (size_t)(at - auth));
 		sb_puts(&b, "@");
 		auth = at + 1;
 	}
-	q = strpbrk(auth, "?#");
-	if (q == NULL)
+	if ((q = strpbrk(auth, "?#")) == NULL)
 		sb_puts(&b, auth);
 	else {
 		sb_add(&b, auth, (size_t)(q - auth));
@@ -1040,8 +1035,7 @@ ends_with_ci(const char *s, const char *suffix)
 enum pl_section {
 	PL_MAIN,
 	PL_ACCOUNTS,
-	PL_CONNECTIONS,
-	PL_OTHER
+	PL_CONNECTIONS
 };
 
 struct pl_state {
