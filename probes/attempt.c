@@ -525,6 +525,16 @@ pgr_probe_start(struct pgr_probe *p)
 	p->state = PGR_AS_CONNECTING;
 	build_params(p, k, v);
 	p->conn = PQconnectStartParams(k, v, 0);
+	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_BAD &&
+	    PQsocket(p->conn) < 0 && strstr(PQerrorMessage(p->conn), "connection to server") != NULL) {
+		/* connect() itself failed at once (ENETUNREACH): learn why. */
+		pgr_pgmsg_parse(PQerrorMessage(p->conn), p->target->password, sqlstate,
+		    p->libpq_error, sizeof(p->libpq_error));
+		PQfinish(p->conn);
+		p->conn = NULL;
+		classify_start(p);
+		return;
+	}
 	if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
 		p->res->tcp.status = PGR_TCP_ERROR;
 		pgr_pgmsg_parse(p->conn ? PQerrorMessage(p->conn) : "out of memory",

@@ -111,7 +111,14 @@ pgr_dns_new(struct pgr_dns **out, const char *const *servers, size_t nservers,
 	 */
 	opts.timeout = (int)(budget_ms / 8 > 250 ? budget_ms / 8 : 250);
 	opts.tries = 3;
-	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	/*
+	 * Without NOCHECKRESP c-ares 1.18 hides a SERVFAIL or REFUSED answer
+	 * behind ECONNREFUSED ("could not contact DNS servers") after trying
+	 * the next server; the rcode itself is the diagnosis.
+	 */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
+	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_FLAGS;
 	rc = ares_init_options(&d->channel, &opts, mask);
 	if (rc != ARES_SUCCESS) {
 		snprintf(err, errlen, "cannot start the resolver: %s", ares_strerror(rc));
