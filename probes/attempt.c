@@ -420,7 +420,6 @@ advance(struct pgr_probe *p, ConnStatusType after)
 		p->tcp_done = true;
 		r->tcp.status = PGR_OK;
 		r->tcp.ms = since(p);
-		local_address(p);
 	}
 	if (p->tcp_done && after == CONNECTION_SSL_STARTUP)
 		p->tls_seen = true;
@@ -545,6 +544,8 @@ pgr_probe_start(struct pgr_probe *p)
 	}
 	/* The server's SQLSTATE goes into the message only at this verbosity. */
 	PQsetErrorVerbosity(p->conn, PQERRORS_VERBOSE);
+	/* connect() has bound the source address, even if no SYN is answered. */
+	local_address(p);
 	p->poll = PGRES_POLLING_WRITING;
 	p->fd = PQsocket(p->conn);
 	p->events = POLLOUT;

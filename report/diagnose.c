@@ -308,6 +308,12 @@ dns_is(struct ctx *c, enum pgr_err e)
 	return true;
 }
 
+static bool
+timeout_everywhere(struct ctx *c)
+{
+	return every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+}
+
 /* ---- rules: evidence and configuration ---- */
 
 static bool
@@ -341,8 +347,13 @@ m_region(struct ctx *c)
 static bool
 m_provisioning(struct ctx *c)
 {
+	int i;
+
 	if (c->h->pl == NULL || c->h->pl->status != PGR_PL_PROVISIONING)
 		return false;
+	for (i = 0; i < P__N; i++)	/* it connected: the contradiction rule speaks */
+		if (count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0)
+			return false;
 	EV(c, "heroku data:privatelink: Status %s", c->h->pl->status_raw ?
 	    c->h->pl->status_raw : "Provisioning");
 	return true;
@@ -362,8 +373,13 @@ m_account(struct ctx *c)
 static bool
 m_vpce_state(struct ctx *c)
 {
-	if (!vpce_not_available(c))
+	int i;
+
+	if (!vpce_not_available(c) || timeout_everywhere(c))
 		return false;
+	for (i = 0; i < P__N; i++)	/* it connected: the contradiction rule speaks */
+		if (count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0)
+			return false;
 	EV(c, "aws ec2 describe-vpc-endpoints: %s is %s", c->h->vpce->id,
 	    c->h->vpce->state_raw ? c->h->vpce->state_raw : vpce_state(c));
 	return true;
@@ -375,7 +391,7 @@ m_sg_evidence(struct ctx *c)
 	int i;
 
 	for (i = 0; i < P__N; i++) {
-		if (c->h->p[i].sg != 0)
+		if (c->h->p[i].sg != 0 || count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0)
 			continue;
 		snprintf(c->port, sizeof(c->port), "%d", i == P_PG ? 5432 : 5433);
 		EV(c, "aws ec2 describe-security-groups: no inbound rule lets TCP %s in%s%s (%s)",
@@ -417,26 +433,46 @@ m_outside_vpc(struct ctx *c)
 
 /* ---- rules: tcp ---- */
 
-static bool
-timeout_everywhere(struct ctx *c)
+/* Security-group evidence: 1 every probed port allowed, 0 one blocked, -1 unsure. */
+static int
+sg_verdict(const struct ctx *c)
 {
-	return every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+	int i, v = 1, seen = 0;
+
+	for (i = 0; i < P__N; i++) {
+		if (!probed(&c->h->p[i]))
+			continue;
+		seen++;
+		if (c->h->p[i].sg == 0)
+			return 0;
+		if (c->h->p[i].sg < 0)
+			v = -1;
+	}
+	return seen ? v : -1;
 }
 
 static bool
 m_timeout_acceptance_first(struct ctx *c)
 {
-	if (!timeout_everywhere(c) || !vpce_not_available(c))
+	if (!timeout_everywhere(c))
 		return false;
-	EV(c, "TCP connects to %s time out on every port, and endpoint %s is %s",
-	    c->h->addrs, c->h->vpce->id, vpce_state(c));
-	return true;
+	if (vpce_not_available(c)) {
+		EV(c, "TCP connects to %s time out on every port, and endpoint %s is %s",
+		    c->h->addrs, c->h->vpce->id, vpce_state(c));
+		return true;
+	}
+	if (c->h->vpce == NULL && sg_verdict(c) == 1) {
+		EV(c, "TCP connects to %s time out on every port although the security-group evidence allows them; an endpoint not yet accepted drops them the same way",
+		    c->h->addrs);
+		return true;
+	}
+	return false;
 }
 
 static bool
 m_timeout_sg(struct ctx *c)
 {
-	if (!timeout_everywhere(c) || vpce_not_available(c))
+	if (!timeout_everywhere(c) || vpce_not_available(c) || sg_verdict(c) >= 0)
 		return false;
 	EV(c, "TCP connects to %s time out on every port probed (a silent drop, not a refusal)%s",
 	    c->h->addrs, c->h->vpce ? "; the endpoint is available" : "");
@@ -444,9 +480,19 @@ m_timeout_sg(struct ctx *c)
 }
 
 static bool
+m_timeout_nacl(struct ctx *c)
+{
+	if (!timeout_everywhere(c) || vpce_not_available(c) || sg_verdict(c) != 1)
+		return false;
+	EV(c, "TCP connects to %s time out on every port, yet the security groups allow 5432-5433%s",
+	    c->h->addrs, c->h->vpce ? " and the endpoint is available" : "");
+	return true;
+}
+
+static bool
 m_timeout_acceptance_second(struct ctx *c)
 {
-	if (!timeout_everywhere(c) || c->h->vpce != NULL)
+	if (!timeout_everywhere(c) || c->h->vpce != NULL || sg_verdict(c) >= 0)
 		return false;
 	EV(c, "TCP connects to %s time out on every port; an endpoint that is not yet accepted drops them the same way",
 	    c->h->addrs);
@@ -675,25 +721,29 @@ m_query(struct ctx *c, enum pgr_err e, const char *what)
 static bool m_query_error(struct ctx *c) { return m_query(c, PGR_QUERY_ERROR, "the query failed"); }
 static bool m_query_timeout(struct ctx *c) { return m_query(c, PGR_QUERY_TIMEOUT, "the queries did not finish before the deadline"); }
 
-/* Evidence that says "broken" while the probes all passed is stale or wrong. */
+/* Evidence that says "blocked" where the probes went through is stale or wrong. */
 static bool
 m_contradiction(struct ctx *c)
 {
-	bool ok = true;
+	size_t connected = 0;
 	int i;
 
 	for (i = 0; i < P__N; i++)
-		if (probed(&c->h->p[i]) && !all(&c->h->p[i], PGR_PH_LOGIN, PGR_OK))
-			ok = false;
-	if (!ok || !probed(&c->h->p[P_PG]))
+		connected += count(&c->h->p[i], PGR_PH_TCP, PGR_OK);
+	if (connected == 0)
 		return false;
 	if (vpce_not_available(c)) {
-		EV(c, "the evidence says endpoint %s is %s, yet every login succeeded",
-		    c->h->vpce->id, vpce_state(c));
+		EV(c, "the evidence says endpoint %s is %s, yet %zu connections went through",
+		    c->h->vpce->id, vpce_state(c), connected);
+		return true;
+	}
+	if (c->h->pl != NULL && c->h->pl->status == PGR_PL_PROVISIONING) {
+		EV(c, "heroku data:privatelink says Provisioning, yet %zu connections went through",
+		    connected);
 		return true;
 	}
 	for (i = 0; i < P__N; i++) {
-		if (c->h->p[i].sg == 0 && probed(&c->h->p[i])) {
+		if (c->h->p[i].sg == 0 && count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0) {
 			EV(c, "the security-group evidence blocks port %d, yet it connected",
 			    c->h->p[i].port);
 			return true;
@@ -717,15 +767,18 @@ static const struct rule rules[] = {
 	{ "ENDPOINT_NOT_AVAILABLE", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_first,
 	  "The VPC endpoint {id} is not available, so connections to it time out",
 	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again." },
-	{ "SECURITY_GROUP_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_sg,
-	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
-	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
-	{ "ENDPOINT_NOT_ACCEPTED", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_second,
-	  "Or the VPC endpoint is not accepted (pendingAcceptance or rejected), which also times out",
-	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
 	{ "SECURITY_GROUP_EVIDENCE", "security_group", PGR_SEV_CRITICAL, m_sg_evidence,
 	  "The endpoint's security groups do not let TCP {port} in from this client",
 	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>)." },
+	{ "SECURITY_GROUP_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_sg,
+	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
+	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
+	{ "NETWORK_ACL_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_nacl,
+	  "TCP to {host} times out although the security groups allow it: a network ACL drops it",
+	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups')." },
+	{ "ENDPOINT_NOT_ACCEPTED", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_second,
+	  "Or the VPC endpoint is not accepted (pendingAcceptance or rejected), which also times out",
+	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
 	{ "ENDPOINT_STATE", "acceptance", PGR_SEV_CRITICAL, m_vpce_state,
 	  "The VPC endpoint {id} is {state}, not available",
 	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service." },
