@@ -15,7 +15,7 @@ enum {
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
 	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_VERSION,
-	OPT_PARALLEL, OPT_TARGETS
+	OPT_PARALLEL, OPT_TARGETS, OPT_WAIT
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
 	{ "parallel",		required_argument, NULL, OPT_PARALLEL },
 	{ "targets",		required_argument, NULL, OPT_TARGETS },
+	{ "wait",		required_argument, NULL, OPT_WAIT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -82,6 +83,8 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --no-pgbouncer        do not add the 5433 PgBouncer sibling\n"
 "      --targets FILE        more targets, one per line, or `heroku config` output\n"
 "      --parallel N          at most N connections at once\n"
+"      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
+"                            DURATION (90s, 15m, 1h) has passed; report the last\n"
 "      --no-color            no colour in text output\n"
 "  -v, --verbose             more detail\n"
 "      --version             print versions and exit\n"
@@ -104,6 +107,33 @@ parse_double(const char *s, double *out, double min, double max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+double
+pgr_cli_duration(const char *s)
+{
+	static const struct { char unit; double mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }
+	};
+	char buf[32], *end;
+	double v, mult = 1;
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n + 1);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (buf[n - 1] == units[i].unit) {
+			mult = units[i].mult;
+			buf[--n] = '\0';
+			break;
+		}
+	errno = 0;
+	v = strtod(buf, &end);
+	if (n == 0 || errno != 0 || end == buf || *end != '\0' || !isfinite(v) ||
+	    v <= 0 || v * mult > 7 * 86400)
+		return -1;
+	return v * mult;
 }
 
 static int
@@ -223,6 +253,10 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		return push(c->evidence, &c->nevidence, arg, "--evidence", err, errlen);
 	case OPT_BUNDLE: c->bundle = arg; return 0;
 	case OPT_TARGETS: c->targets_file = arg; return 0;
+	case OPT_WAIT:
+		if ((c->wait_s = pgr_cli_duration(arg)) <= 0)
+			return snprintf(err, errlen, "--wait: \"%.40s\" is not a duration such as 90s, 15m or 1h", arg), -1;
+		return 0;
 	case OPT_FORCE: c->force = true; return 0;
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;

@@ -7,6 +7,8 @@
  */
 #include <ares.h>
 #include <errno.h>
+#include <math.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +277,153 @@ write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	}
 }
 
+/*
+ * One probe of every target, its diagnosis and its verdict.  Thresholds
+ * come after the verdict's phase check so that a latency finding cannot
+ * hide a failed phase; every format gets the same status and exit code.
+ */
+static int
+probe_once(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
+    struct pgr_report *rep, char *err, size_t errlen)
+{
+	enum pgr_severity sev;
+
+	pgr_report_reset(rep);
+	if (pgr_engine_run(rep, ro, err, errlen) != 0)
+		return -1;
+	diagnose(c, ev, rep);
+	rep->status = pgr_verdict(rep);
+	sev = pgr_thresholds_apply(rep, no);
+	if (sev > rep->status)
+		rep->status = sev;
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* ",CODE@target," for every finding that is not ok: the state --wait compares. */
+static void
+finding_set(const struct pgr_report *r, char *buf, size_t len)
+{
+	size_t i, n = 1;
+
+	snprintf(buf, len, ",");
+	for (i = 0; i < r->nfindings && n < len; i++)
+		if (r->findings[i].severity != PGR_SEV_OK)
+			n += (size_t)snprintf(buf + n, len - n, "%s@%d,",
+			    r->findings[i].code, r->findings[i].target);
+}
+
+/* One line per change of state, never a wall of repeats. */
+static void
+print_changes(const struct pgr_report *r, const char *before, const char *now,
+    double elapsed)
+{
+	char key[128];
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++) {
+		const struct pgr_finding *f = &r->findings[i];
+
+		snprintf(key, sizeof(key), ",%s@%d,", f->code, f->target);
+		if (f->severity != PGR_SEV_OK && strstr(before, key) == NULL)
+			fprintf(stderr, "%s: [%6.1fs] failing: %s (%s): %s\n", progname,
+			    elapsed, f->code, f->cause, f->summary);
+	}
+	for (const char *p = before + 1; *p; ) {
+		const char *end = strchr(p, ',');
+
+		if (end == NULL)
+			break;
+		snprintf(key, sizeof(key), ",%.*s,", (int)(end - p), p);
+		if (strstr(now, key) == NULL)
+			fprintf(stderr, "%s: [%6.1fs] passing now: %.*s\n", progname,
+			    elapsed, (int)(strchr(p, '@') ? strchr(p, '@') - p : end - p), p);
+		p = end + 1;
+	}
+}
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep up to s seconds; false if interrupted. */
+static bool
+nap(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return !interrupted;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (!interrupted && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return !interrupted;
+}
+
+/*
+ * --wait: a new endpoint takes minutes to be accepted.  Probe, and while
+ * the verdict is not OK probe again with capped, jittered exponential
+ * backoff (2 s doubling to 30 s) until OK or the time is up.  The report
+ * is the last probe's.  Ctrl-C ends the wait with the last report.
+ */
+static int
+wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
+    struct pgr_report *rep, char *err, size_t errlen)
+{
+	struct pgr_run_opts o = *ro;
+	struct sigaction sa;
+	char before[4096] = ",", now[4096];
+	double start = mono_s(), end = start + c->wait_s, delay = 2;
+	unsigned int seed = (unsigned int)(start * 1000) ^ (unsigned int)getpid();
+	int round = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;) {
+		double left = end - mono_s();
+
+		/* Each probe obeys --timeout, and none outlives the wait. */
+		o.timeout_s = left < ro->timeout_s ? (left > 0.2 ? left : 0.2) : ro->timeout_s;
+		if (probe_once(c, ev, no, &o, rep, err, errlen) != 0)
+			return -1;
+		round++;
+		finding_set(rep, now, sizeof(now));
+		print_changes(rep, before, now, mono_s() - start);
+		memcpy(before, now, sizeof(before));
+		if (rep->status == PGR_SEV_OK || interrupted)
+			break;
+		left = end - mono_s();
+		if (left <= 0.2)
+			break;
+		/* Jitter of +-20% keeps a fleet of pipelines from probing in step. */
+		if (!nap(fmin(delay * (0.8 + 0.4 * rand_r(&seed) / (double)RAND_MAX), left)))
+			break;
+		delay = fmin(delay * 2, 30);
+	}
+	fprintf(stderr, "%s: %s after %d probe%s in %.1f s%s\n", progname,
+	    rep->status == PGR_SEV_OK ? "OK" : "still failing", round,
+	    round == 1 ? "" : "s", mono_s() - start, interrupted ? " (interrupted)" : "");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -283,7 +432,6 @@ main(int argc, char **argv)
 	struct pgr_nagios_opts no;
 	struct pgr_report rep;
 	struct pgr_run_opts ro;
-	enum pgr_severity sev;
 	struct pgr_cli c;
 	char err[1024];
 	const char *why;
@@ -328,22 +476,13 @@ main(int argc, char **argv)
 		.sslrootcert = c.sslrootcert, .query = c.query, .count = c.count,
 		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
 	};
-	if (pgr_engine_run(&rep, &ro, err, sizeof(err)) != 0) {
+	if ((c.wait_s > 0 ? wait_loop(&c, &ev, &no, &ro, &rep, err, sizeof(err)) :
+	    probe_once(&c, &ev, &no, &ro, &rep, err, sizeof(err))) != 0) {
 		pgr_report_free(&rep);
 		pgr_evidence_free(&ev);
 		ares_library_cleanup();
 		return fail(argc, argv, err);
 	}
-	diagnose(&c, &ev, &rep);
-	rep.status = pgr_verdict(&rep);
-	/*
-	 * After the verdict: pgr_verdict() reads the phases only while there
-	 * are no findings, so a latency finding must not come first and hide
-	 * a failed phase.  Every format gets the same status and exit code.
-	 */
-	sev = pgr_thresholds_apply(&rep, &no);
-	if (sev > rep.status)
-		rep.status = sev;
 	rc = write_report(&c, &ev, &no, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
 	fflush(stdout);
 	pgr_report_free(&rep);

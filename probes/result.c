@@ -151,18 +151,38 @@ target_result_free(struct pgr_target_result *tr)
 	memset(tr, 0, sizeof(*tr));
 }
 
+/* Drop the results and findings of a run, keep the targets for the next. */
+void
+pgr_report_reset(struct pgr_report *r)
+{
+	size_t i;
+
+	for (i = 0; r->results != NULL && i < r->ntargets; i++)
+		target_result_free(&r->results[i]);
+	free(r->results);
+	r->results = NULL;
+	for (i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].code);
+		free(r->findings[i].cause);
+		free(r->findings[i].summary);
+		free(r->findings[i].evidence);
+		free(r->findings[i].remedy);
+	}
+	free(r->findings);
+	r->findings = NULL;
+	r->nfindings = 0;
+	r->status = PGR_SEV_OK;
+}
+
 void
 pgr_report_free(struct pgr_report *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->ntargets; i++) {
+	pgr_report_reset(r);
+	for (i = 0; i < r->ntargets; i++)
 		pgr_target_free(&r->targets[i]);
-		if (r->results != NULL)
-			target_result_free(&r->results[i]);
-	}
 	free(r->targets);
-	free(r->results);
 	for (i = 0; i < r->nfindings; i++) {
 		free(r->findings[i].code);
 		free(r->findings[i].cause);

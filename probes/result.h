@@ -245,6 +245,7 @@ struct pgr_report {
 
 void pgr_target_free(struct pgr_target *t);
 void pgr_report_free(struct pgr_report *r);
+void pgr_report_reset(struct pgr_report *r);
 void pgr_report_add_finding(struct pgr_report *r, const char *code,
     enum pgr_severity sev, const char *cause, const char *summary,
     const char *evidence, const char *remedy, int target);

@@ -13,12 +13,9 @@ pgr_verdict(const struct pgr_report *r)
 	enum pgr_severity worst = PGR_SEV_OK;
 	size_t i, j;
 
-	if (r->nfindings > 0) {
-		for (i = 0; i < r->nfindings; i++)
-			if (r->findings[i].severity > worst)
-				worst = r->findings[i].severity;
-		return worst;
-	}
+	for (i = 0; i < r->nfindings; i++)
+		if (r->findings[i].severity > worst)
+			worst = r->findings[i].severity;
 	for (i = 0; i < r->ntargets; i++) {
 		const struct pgr_target_result *tr = &r->results[i];
 
@@ -28,5 +25,5 @@ pgr_verdict(const struct pgr_report *r)
 			if (attempt_failed(&tr->attempts[j]))
 				return PGR_SEV_CRITICAL;
 	}
-	return PGR_SEV_OK;
+	return worst;
 }

@@ -4,9 +4,9 @@
 #include "probes/result.h"
 
 /*
- * The run's status: the worst finding's severity; with no findings, what
- * the phases show (a failed phase anywhere is critical: a connection that
- * cannot be made is CRITICAL, never UNKNOWN).
+ * The run's status: the worst finding's severity, and critical wherever a
+ * phase failed (a connection that cannot be made is CRITICAL, never
+ * UNKNOWN), whether or not a rule explained it.
  */
 enum pgr_severity pgr_verdict(const struct pgr_report *r);
 
