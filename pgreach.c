@@ -20,6 +20,7 @@
 #include "probes/engine.h"
 #include "probes/result.h"
 #include "probes/target.h"
+#include "report/bundle.h"
 #include "report/diagnose.h"
 #include "report/endpoint.h"
 #include "report/evidence.h"
@@ -38,16 +39,23 @@ static const char *progname = "pgreach";
 static bool nagios_out;	/* a plugin's UNKNOWN goes to stdout: Nagios reads nothing else */
 
 /* One line on stderr, with anything that looks like a secret in argv removed. */
+static void
+complain(int argc, char **argv, const char *msg, char *buf, size_t len)
+{
+	int i;
+
+	snprintf(buf, len, "%s", msg);
+	for (i = 1; i < argc; i++)
+		pgr_target_scrub(argv[i], buf, len);
+	fprintf(stderr, "%s: %s\n", progname, buf);
+}
+
 static int
 fail(int argc, char **argv, const char *msg)
 {
 	char buf[1024];
-	int i;
 
-	snprintf(buf, sizeof(buf), "%s", msg);
-	for (i = 1; i < argc; i++)
-		pgr_target_scrub(argv[i], buf, sizeof(buf));
-	fprintf(stderr, "%s: %s\n", progname, buf);
+	complain(argc, argv, msg, buf, sizeof(buf));
 	if (nagios_out)
 		printf("PGREACH UNKNOWN - %s\n", buf);
 	return EXIT_UNKNOWN;
@@ -61,15 +69,6 @@ print_versions(void)
 	pgr_versions_get(&v);
 	printf("pgreach %s (libpq %s, OpenSSL %s, c-ares %s)\n", v.pgreach,
 	    v.libpq, v.openssl, v.cares);
-}
-
-/* Options whose work is not built yet refuse loudly instead of lying. */
-static const char *
-unimplemented(const struct pgr_cli *c)
-{
-	if (c->bundle != NULL)
-		return "--bundle is not implemented yet";
-	return NULL;
 }
 
 static int
@@ -434,7 +433,6 @@ main(int argc, char **argv)
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
 	char err[1024];
-	const char *why;
 	int rc;
 
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -450,14 +448,16 @@ main(int argc, char **argv)
 		print_versions();
 		return 0;
 	}
-	if ((why = unimplemented(&c)) != NULL)
-		return fail(argc, argv, why);
 	if (pgr_nagios_opts_set(&no, c.warning, c.critical, c.query_warning,
 	    c.query_critical, c.cert_warning_days, c.cert_critical_days, err,
 	    sizeof(err)) != 0)
 		return fail(argc, argv, err);
 	if (c.region != NULL && !pgr_region_valid(c.region))
 		return fail(argc, argv, "--region: expected an AWS region such as us-east-1");
+	/* Before the run: a bundle that cannot be written should not cost one. */
+	if (c.bundle != NULL &&
+	    pgr_bundle_check(c.bundle, c.force, err, sizeof(err)) != 0)
+		return fail(argc, argv, err);
 	if (load_evidence(&c, &ev, err, sizeof(err)) != 0 ||
 	    collect_targets(&c, &ev, &targets, err, sizeof(err)) != 0) {
 		pgr_targets_free(&targets);
@@ -468,6 +468,9 @@ main(int argc, char **argv)
 	ares_library_init(ARES_LIB_INIT_ALL);
 
 	memset(&rep, 0, sizeof(rep));
+	/* The bundle's cmdline.txt: every argument's password already REDACTED. */
+	rep.argv = pgr_bundle_argv(argc, argv);
+	rep.argc = rep.argv != NULL ? argc : 0;
 	rep.targets = targets.v;
 	rep.ntargets = targets.n;
 	ro = (struct pgr_run_opts){
@@ -485,6 +488,14 @@ main(int argc, char **argv)
 	}
 	rc = write_report(&c, &ev, &no, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
 	fflush(stdout);
+	if (c.bundle != NULL && pgr_bundle_write(c.bundle, c.force, &rep, &ev,
+	    &no, err, sizeof(err)) != 0) {
+		char buf[1024];
+
+		/* The report is out already: no second Nagios status line. */
+		complain(argc, argv, err, buf, sizeof(buf));
+		rc = EXIT_UNKNOWN;
+	}
 	pgr_report_free(&rep);
 	pgr_evidence_free(&ev);
 	ares_library_cleanup();

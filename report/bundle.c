@@ -1,0 +1,1621 @@
+/*
+ * The evidence bundle: members are rendered into memory, scrubbed of every
+ * known password, hashed, then written with libarchive in one go, so a
+ * failure leaves no half-written archive behind.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "probes/target.h"
+#include "report/bundle.h"
+#include "report/json.h"
+#include "report/text.h"
+#include "report/versions.h"
+
+#define REDACTED	"REDACTED"
+#define ENV_FILE_MAX	(1024 * 1024)	/* os-release, resolv.conf, /proc */
+
+static char sysroot[PATH_MAX];		/* "" is "/" */
+
+void
+pgr_bundle_set_sysroot(const char *root)
+{
+	snprintf(sysroot, sizeof(sysroot), "%s", root != NULL ? root : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Growable buffers, wiped when freed: they may have held a secret. */
+
+struct buf {
+	char	*p;
+	size_t	len, cap;
+	bool	oom;
+};
+
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		if ((np = malloc(cap)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		if (b->p != NULL) {
+			memcpy(np, b->p, b->len);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void
+buf_wipe(struct buf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------------ */
+/* Secrets and the scrubber */
+
+/*
+ * One password and the fixed strings derived from it that a writer or a
+ * tool could have produced: hex, sha256 hex, and the base64 characters
+ * that depend on its bytes alone at each of the three alignments a
+ * 3-byte group allows (so it is found inside a longer encoded blob).
+ */
+#define NDERIVED 10
+
+struct secret {
+	char	*raw;
+	size_t	len;
+	char	*derived[NDERIVED];
+};
+
+struct secrets {
+	struct secret *v;
+	size_t	n;
+	bool	oom;
+};
+
+static const char b64std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*
+ * The base64 characters of s that no neighbouring byte affects when s
+ * starts at byte k (mod 3) of the encoded data.
+ */
+static char *
+b64_core(const char *s, size_t len, int k, const char *alphabet)
+{
+	size_t bits = 8 * (size_t)k, end = 8 * ((size_t)k + len);
+	size_t from = (bits + 5) / 6, to = end / 6, j, bit, i;
+	unsigned char *in;
+	char *out;
+
+	if (to <= from || (in = calloc(1, (size_t)k + len + 1)) == NULL)
+		return NULL;
+	memcpy(in + k, s, len);
+	if ((out = malloc(to - from + 1)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	for (j = from; j < to; j++) {
+		unsigned v = 0;
+
+		for (i = 0; i < 6; i++) {
+			bit = 6 * j + i;
+			v = v << 1 | ((in[bit / 8] >> (7 - bit % 8)) & 1);
+		}
+		out[j - from] = alphabet[v];
+	}
+	out[to - from] = '\0';
+	explicit_bzero(in, (size_t)k + len);
+	free(in);
+	return out;
+}
+
+static char *
+hex_of(const unsigned char *p, size_t len, bool upper)
+{
+	char *out = malloc(2 * len + 1);
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, upper ? "%02X" : "%02x", p[i]);
+	return out;
+}
+
+static char *
+sha256_of(const char *s, size_t len, bool upper)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *out;
+
+	if (EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return NULL;
+	out = hex_of(md, mdlen, upper);
+	explicit_bzero(md, sizeof(md));
+	return out;
+}
+
+static void
+secrets_add(struct secrets *s, const char *pw)
+{
+	struct secret *nv, *x;
+	size_t i, len;
+	int k;
+
+	if (pw == NULL || (len = strlen(pw)) < PGR_BUNDLE_MIN_SECRET ||
+	    strcmp(pw, REDACTED) == 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].raw, pw) == 0)
+			return;
+	if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL) {
+		s->oom = true;
+		return;
+	}
+	s->v = nv;
+	x = &s->v[s->n];
+	memset(x, 0, sizeof(*x));
+	if ((x->raw = strdup(pw)) == NULL) {
+		s->oom = true;
+		return;
+	}
+	x->len = len;
+	s->n++;
+	x->derived[0] = hex_of((const unsigned char *)pw, len, false);
+	x->derived[1] = hex_of((const unsigned char *)pw, len, true);
+	x->derived[2] = sha256_of(pw, len, false);
+	x->derived[3] = sha256_of(pw, len, true);
+	for (k = 0; k < 3; k++) {
+		x->derived[4 + 2 * k] = b64_core(pw, len, k, b64std);
+		x->derived[5 + 2 * k] = b64_core(pw, len, k, b64url);
+	}
+	for (i = 0; i < 4; i++)
+		if (x->derived[i] == NULL)
+			s->oom = true;
+}
+
+/* The password of a target string (URL or key=value), if it has one. */
+static void
+secrets_add_target(struct secrets *s, const char *text)
+{
+	struct pgr_target t;
+	char err[512];
+
+	if (text == NULL || (strstr(text, "://") == NULL &&
+	    strstr(text, "password") == NULL))
+		return;
+	if (pgr_target_parse(text, "bundle", PGR_ROLE_POSTGRES, &t, err,
+	    sizeof(err)) == 0) {
+		secrets_add(s, t.password);
+		if (t.password != NULL)
+			explicit_bzero(t.password, strlen(t.password));
+		pgr_target_free(&t);
+	}
+	explicit_bzero(err, sizeof(err));
+}
+
+static void
+secrets_collect(struct secrets *s, const struct pgr_report *r,
+    const struct pgr_evidence *ev)
+{
+	const char *eq;
+	size_t i, j;
+	int a;
+
+	for (i = 0; i < r->ntargets; i++)
+		secrets_add(s, r->targets[i].password);
+	for (i = 0; ev != NULL && i < ev->n; i++) {
+		if (ev->items[i].type != PGR_EV_HEROKU_CONFIG)
+			continue;
+		for (j = 0; j < ev->items[i].u.config.nurls; j++)
+			secrets_add_target(s, ev->items[i].u.config.urls[j].url);
+	}
+	/* main() redacts argv; an argument it missed is still caught here. */
+	for (a = 0; r->argv != NULL && a < r->argc; a++) {
+		if (r->argv[a] == NULL)
+			continue;
+		secrets_add_target(s, r->argv[a]);
+		if (strncmp(r->argv[a], "--", 2) == 0 &&
+		    (eq = strchr(r->argv[a], '=')) != NULL)
+			secrets_add_target(s, eq + 1);
+	}
+}
+
+static void
+secrets_free(struct secrets *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		explicit_bzero(s->v[i].raw, s->v[i].len);
+		free(s->v[i].raw);
+		for (j = 0; j < NDERIVED; j++) {
+			if (s->v[i].derived[j] != NULL)
+				explicit_bzero(s->v[i].derived[j],
+				    strlen(s->v[i].derived[j]));
+			free(s->v[i].derived[j]);
+		}
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The ways p[k...] can spell the byte c, as lengths: itself, %XX (any
+ * case: URLs, form posts), '+' for a space, \X (JSON's \/ and \", shells;
+ * any number of backslashes, for text escaped twice) or \u00XX (JSON).
+ */
+static size_t
+spellings(const char *p, size_t n, size_t k, unsigned char c, size_t out[4])
+{
+	size_t m = 0, e;
+
+	if (k >= n)
+		return 0;
+	if (p[k] == '%' && k + 2 < n && hexval(p[k + 1]) >= 0 &&
+	    hexval(p[k + 2]) >= 0 &&
+	    hexval(p[k + 1]) * 16 + hexval(p[k + 2]) == c)
+		out[m++] = 3;
+	if (p[k] == '\\') {
+		for (e = k; e < n && p[e] == '\\'; e++)
+			;
+		if (e < n && (unsigned char)p[e] == c)
+			out[m++] = e + 1 - k;
+		else if (e + 4 < n && p[e] == 'u' && p[e + 1] == '0' &&
+		    p[e + 2] == '0' && hexval(p[e + 3]) >= 0 &&
+		    hexval(p[e + 4]) >= 0 &&
+		    hexval(p[e + 3]) * 16 + hexval(p[e + 4]) == c)
+			out[m++] = e + 5 - k;
+	}
+	if (c == ' ' && p[k] == '+')
+		out[m++] = 1;
+	if ((unsigned char)p[k] == c)
+		out[m++] = 1;
+	return m;
+}
+
+/*
+ * Does an encoding of s[j...] start at p[k]?  The end offset, 0 if none.
+ * Spellings can overlap ("%25" is '%' or the three bytes), so an
+ * ambiguous byte tries each; budget bounds the search on hostile input.
+ */
+static size_t
+match_encoded(const char *p, size_t n, size_t k, const struct secret *s,
+    size_t j, unsigned *budget)
+{
+	size_t alt[4], m, i, r;
+
+	for (; j < s->len; j++) {
+		if (*budget == 0)
+			return 0;
+		(*budget)--;
+		if ((m = spellings(p, n, k, (unsigned char)s->raw[j], alt)) == 0)
+			return 0;
+		if (m > 1) {
+			for (i = 0; i < m; i++)
+				if ((r = match_encoded(p, n, k + alt[i], s, j + 1,
+				    budget)) > 0)
+					return r;
+			return 0;
+		}
+		k += alt[0];
+	}
+	return k;
+}
+
+/* Does needle start at p, line breaks in p skipped (PEM, wrapped base64)? */
+static size_t
+match_wrapped(const char *p, size_t n, const char *needle)
+{
+	size_t k = 0;
+
+	for (; *needle != '\0'; needle++) {
+		while (k < n && (p[k] == '\n' || p[k] == '\r') && k > 0)
+			k++;
+		if (k >= n || p[k] != *needle)
+			return 0;
+		k++;
+	}
+	return k;
+}
+
+static size_t
+match_secret(const char *p, size_t n, const struct secret *s)
+{
+	unsigned budget = (unsigned)s->len * 8 + 256;
+	size_t m, j;
+
+	if ((m = match_encoded(p, n, 0, s, 0, &budget)) > 0)
+		return m;
+	for (j = 0; j < NDERIVED; j++)
+		if (s->derived[j] != NULL && s->derived[j][0] == p[0] &&
+		    (m = match_wrapped(p, n, s->derived[j])) > 0)
+			return m;
+	return 0;
+}
+
+/*
+ * Replace every appearance of every secret in *data by REDACTED.  The old
+ * buffer is wiped.  Returns the number of replacements, -1 out of memory.
+ */
+static long
+scrub(const struct secrets *s, char **data, size_t *len)
+{
+	struct buf out = { 0 };
+	const char *p = *data;
+	size_t i = 0, m, k, start = 0;
+	long hits = 0;
+
+	if (s->n == 0 || *len == 0)
+		return 0;
+	while (i < *len) {
+		m = 0;
+		for (k = 0; k < s->n && m == 0; k++)
+			m = match_secret(p + i, *len - i, &s->v[k]);
+		if (m == 0) {
+			i++;
+			continue;
+		}
+		buf_add(&out, p + start, i - start);
+		buf_puts(&out, REDACTED);
+		hits++;
+		i += m;
+		start = i;
+	}
+	if (hits == 0)
+		return 0;
+	buf_add(&out, p + start, *len - start);
+	if (out.oom) {
+		buf_wipe(&out);
+		return -1;
+	}
+	explicit_bzero(*data, *len);
+	free(*data);
+	*data = out.p;
+	*len = out.len;
+	return hits;
+}
+
+/* ------------------------------------------------------------------ */
+/* Members */
+
+struct member {
+	char	*name;			/* under the top folder */
+	char	*data;
+	size_t	len;
+	char	sha256[65];
+};
+
+struct members {
+	struct member *v;
+	size_t	n;
+	bool	oom;
+};
+
+static bool
+name_taken(const struct members *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Takes data (malloc'd, may be NULL for empty); frees it on failure. */
+static void
+members_take(struct members *m, const char *name, char *data, size_t len)
+{
+	struct member *nv;
+
+	if (m->oom || (nv = realloc(m->v, (m->n + 1) * sizeof(*nv))) == NULL) {
+		m->oom = true;
+		goto drop;
+	}
+	m->v = nv;
+	memset(&m->v[m->n], 0, sizeof(m->v[m->n]));
+	if ((m->v[m->n].name = strdup(name)) == NULL) {
+		m->oom = true;
+		goto drop;
+	}
+	m->v[m->n].data = data;
+	m->v[m->n].len = data != NULL ? len : 0;
+	m->n++;
+	return;
+drop:
+	if (data != NULL)
+		explicit_bzero(data, len);
+	free(data);
+}
+
+static void
+members_add_buf(struct members *m, const char *name, struct buf *b)
+{
+	if (b->oom) {
+		m->oom = true;
+		buf_wipe(b);
+		return;
+	}
+	members_take(m, name, b->p, b->len);
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+members_add_copy(struct members *m, const char *name, const void *p,
+    size_t len)
+{
+	struct buf b = { 0 };
+
+	buf_add(&b, p != NULL ? p : "", p != NULL ? len : 0);
+	members_add_buf(m, name, &b);
+}
+
+static void
+members_free(struct members *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->v[i].data != NULL)
+			explicit_bzero(m->v[i].data, m->v[i].len);
+		free(m->v[i].data);
+		free(m->v[i].name);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * A file name from outside text (a host, an address, a path): only
+ * [A-Za-z0-9._-], no leading dot, so no "..", no folders, nothing hidden.
+ */
+static void
+safe_name(const char *in, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+
+	for (i = 0; in != NULL && in[i] != '\0' && n + 1 < outlen && n < 120;
+	    i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		/* ASCII ranges, not isalnum(): a locale must not let bytes in */
+		out[n++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ?
+		    c : '_');
+	}
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, outlen, "_");
+	else if (out[0] == '.')
+		out[0] = '_';
+}
+
+/* dir/base.ext, or dir/base-2.ext, ... if taken. */
+static void
+unique_name(const struct members *m, const char *dir, const char *base,
+    const char *ext, char *out, size_t outlen)
+{
+	int k;
+
+	snprintf(out, outlen, "%s/%s%s", dir, base, ext);
+	for (k = 2; name_taken(m, out) && k < 10000; k++)
+		snprintf(out, outlen, "%s/%s-%d%s", dir, base, k, ext);
+}
+
+/* ------------------------------------------------------------------ */
+/* The reports, rendered by the writers into memory */
+
+enum writer { W_JSON, W_TEXT, W_NAGIOS };
+
+static void
+render(struct members *m, const char *name, enum writer w,
+    const struct pgr_report *r, const struct pgr_evidence *ev,
+    const struct pgr_nagios_opts *no)
+{
+	struct pgr_text_opts to;
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = open_memstream(&data, &len)) == NULL) {
+		m->oom = true;
+		return;
+	}
+	switch (w) {
+	case W_JSON:
+		rc = pgr_write_json(f, r);
+		break;
+	case W_TEXT:
+		memset(&to, 0, sizeof(to));
+		to.verbose = 1;
+		to.ev = ev != NULL && ev->n > 0 ? ev : NULL;
+		rc = pgr_write_text(f, r, &to);
+		break;
+	case W_NAGIOS:
+		rc = pgr_write_nagios(f, r, no);
+		break;
+	}
+	/* Best effort: a support bundle with a note beats no bundle. */
+	if (rc != 0)
+		fprintf(f, "\n(pgreach: rendering %s failed; this file may be "
+		    "incomplete)\n", name);
+	if (fclose(f) != 0) {
+		free(data);
+		m->oom = true;
+		return;
+	}
+	members_take(m, name, data, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* phases.tsv and dns.txt */
+
+/* A TSV field: no tabs or line breaks, no control bytes. */
+static void
+tsv_field(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\t' || c == '\n' || c == '\r')
+			buf_add(b, " ", 1);
+		else if (c < 0x20 || c == 0x7f)
+			buf_add(b, "?", 1);
+		else
+			buf_add(b, s, 1);
+	}
+}
+
+static bool
+ran(enum pgr_err e)
+{
+	return e != PGR_SKIPPED && e != PGR_PENDING;
+}
+
+static void
+tsv_row(struct buf *b, const struct pgr_target *t, const char *address,
+    const char *phase, enum pgr_err st, double end, double start,
+    const char *code, const char *detail)
+{
+	char num[64];
+
+	tsv_field(b, t->url != NULL ? t->url : t->host);
+	snprintf(num, sizeof(num), "\t%d\t", t->port);
+	buf_puts(b, num);
+	tsv_field(b, address);
+	buf_puts(b, "\t");
+	buf_puts(b, phase);
+	buf_puts(b, "\t");
+	buf_puts(b, pgr_err_name(st));
+	if (ran(st))
+		snprintf(num, sizeof(num), "\t%.3f\t%.3f\t", end, end - start);
+	else
+		snprintf(num, sizeof(num), "\t\t\t");
+	buf_puts(b, num);
+	tsv_field(b, code);
+	buf_puts(b, "\t");
+	tsv_field(b, detail);
+	buf_puts(b, "\n");
+}
+
+static void
+phases_attempt(struct buf *b, const struct pgr_target *t,
+    const struct pgr_attempt *a)
+{
+	char code[32], detail[2 * PGR_DETAIL_LEN + 256];
+	const struct pgr_query_result *q = &a->query;
+	const struct pgr_cert *c = &a->tls.cert;
+	size_t n;
+
+	code[0] = '\0';
+	if (a->tcp.err_no != 0)
+		snprintf(code, sizeof(code), "%d", a->tcp.err_no);
+	if (pgr_err_failed(a->tcp.status))
+		snprintf(detail, sizeof(detail), "%s", a->tcp.detail);
+	else if (a->local[0] != '\0')
+		snprintf(detail, sizeof(detail), "from %s", a->local);
+	else
+		detail[0] = '\0';
+	tsv_row(b, t, a->address, "tcp", a->tcp.status, a->tcp.ms, 0, code,
+	    detail);
+
+	if (a->tls.status == PGR_OK)
+		snprintf(detail, sizeof(detail), "%s %s", a->tls.version,
+		    a->tls.cipher);
+	else
+		snprintf(detail, sizeof(detail), "%s", a->tls.detail);
+	n = strlen(detail);
+	if (c->present)
+		snprintf(detail + n, sizeof(detail) - n, "%scert %s, %ld days "
+		    "left, %s, name %s", n ? "; " : "", c->subject, c->days_left,
+		    c->verified ? "chain verifies" : c->verify_error[0] ?
+		    c->verify_error : "chain not verified",
+		    c->hostname_match ? "matches" : "does not match");
+	tsv_row(b, t, a->address, "tls", a->tls.status, a->tls.ms, a->tcp.ms,
+	    "", detail);
+
+	if (a->login.status == PGR_OK && a->login.server_version[0] != '\0')
+		snprintf(detail, sizeof(detail), "server %s",
+		    a->login.server_version);
+	else
+		snprintf(detail, sizeof(detail), "%s", a->login.message);
+	tsv_row(b, t, a->address, "login", a->login.status, a->login.ms,
+	    a->tls.ms, a->login.sqlstate, detail);
+
+	if (q->done > 0)
+		snprintf(detail, sizeof(detail), "%d/%d: min %.3f, median %.3f, "
+		    "p95 %.3f, max %.3f ms%s%s", q->done, q->count, q->min_ms,
+		    q->median_ms, q->p95_ms, q->max_ms, q->message[0] ? "; " : "",
+		    q->message);
+	else
+		snprintf(detail, sizeof(detail), "%s", q->message);
+	tsv_row(b, t, a->address, "query", q->status, q->ms, a->login.ms,
+	    q->sqlstate, detail);
+}
+
+/*
+ * ms is the phase's end from the start of its target (dns) or attempt
+ * (the others), cumulative like curl's time_*; duration_ms is the phase
+ * alone, as the JSON report derives it.
+ */
+static void
+phases_tsv(struct members *m, const struct pgr_report *r)
+{
+	struct buf b = { 0 };
+	char code[32], detail[PGR_DETAIL_LEN + 64];
+	size_t i, j;
+
+	buf_puts(&b, "target\tport\taddress\tphase\tstatus\tms\tduration_ms\t"
+	    "errno/sqlstate\tdetail\n");
+	for (i = 0; i < r->ntargets; i++) {
+		const struct pgr_target *t = &r->targets[i];
+		const struct pgr_target_result *tr = &r->results[i];
+		const struct pgr_dns_result *d = &tr->dns;
+
+		code[0] = '\0';
+		if (d->ares_status != 0)
+			snprintf(code, sizeof(code), "ares:%d", d->ares_status);
+		if (pgr_err_failed(d->status))
+			snprintf(detail, sizeof(detail), "%s", d->detail);
+		else
+			snprintf(detail, sizeof(detail), "%zu address%s via %s",
+			    d->naddrs_total, d->naddrs_total == 1 ? "" : "es",
+			    d->servers[0] ? d->servers : "system resolver");
+		tsv_row(&b, t, "", "dns", d->status, d->ms, 0, code, detail);
+		for (j = 0; j < tr->nattempts; j++)
+			phases_attempt(&b, t, &tr->attempts[j]);
+	}
+	members_add_buf(m, "phases.tsv", &b);
+}
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[512], *big;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		buf_add(b, small, (size_t)n);
+		return;
+	}
+	if ((big = malloc((size_t)n + 1)) == NULL) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf_add(b, big, (size_t)n);
+	free(big);
+}
+
+/* The answers as a zone file would show them, one target at a time. */
+static void
+dns_txt(struct members *m, const struct pgr_report *r)
+{
+	struct buf b = { 0 };
+	size_t i, j;
+
+	buf_puts(&b, "; DNS answers as pgreach got them (c-ares "
+	    "ares_getaddrinfo, A and AAAA).\n"
+	    "; ms is the end of the lookup from the start of the target.\n");
+	for (i = 0; i < r->ntargets; i++) {
+		const struct pgr_target *t = &r->targets[i];
+		const struct pgr_dns_result *d = &r->results[i].dns;
+
+		bprintf(&b, "\n; target %zu: %s (%s, port %d)\n", i,
+		    t->url ? t->url : "", pgr_role_name(t->role), t->port);
+		bprintf(&b, "; name      %s\n", t->host ? t->host : "");
+		bprintf(&b, "; status    %s", pgr_err_name(d->status));
+		if (ran(d->status))
+			bprintf(&b, " in %.3f ms", d->ms);
+		if (d->ares_status != 0)
+			bprintf(&b, " (ares status %d)", d->ares_status);
+		buf_puts(&b, "\n");
+		if (d->detail[0] != '\0')
+			bprintf(&b, "; detail    %s\n", d->detail);
+		bprintf(&b, "; servers   %s\n", d->servers[0] ? d->servers :
+		    "system resolver (see env/resolv.conf)");
+		bprintf(&b, "; cnames    %s\n", d->cnames ? d->cnames : "none");
+		if (d->min_ttl >= 0)
+			bprintf(&b, "; min ttl   %d\n", d->min_ttl);
+		bprintf(&b, "; answers   %zu", d->naddrs_total);
+		if (d->naddrs_total > d->naddrs)
+			bprintf(&b, " (the first %zu kept)", d->naddrs);
+		buf_puts(&b, "\n");
+		for (j = 0; j < d->naddrs; j++) {
+			const struct pgr_addr *a = &d->addrs[j];
+			char ttl[16];
+
+			if (a->ttl >= 0)
+				snprintf(ttl, sizeof(ttl), "%d", a->ttl);
+			else
+				snprintf(ttl, sizeof(ttl), "?");
+			bprintf(&b, "%s.\t%s\tIN\t%s\t%s\t; %s%s\n",
+			    t->host ? t->host : "", ttl,
+			    a->family == 6 ? "AAAA" : "A", a->text,
+			    pgr_scope_name(a->scope),
+			    a->in_vpc == 1 ? ", in the VPC" :
+			    a->in_vpc == 0 ? ", outside the VPC" : "");
+		}
+	}
+	members_add_buf(m, "dns.txt", &b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Certificates, evidence, command line */
+
+static void
+certs(struct members *m, const struct pgr_report *r)
+{
+	char host[160], addr[64], base[240], name[320];
+	size_t i, j;
+
+	for (i = 0; i < r->ntargets; i++) {
+		const struct pgr_target *t = &r->targets[i];
+
+		for (j = 0; j < r->results[i].nattempts; j++) {
+			const struct pgr_attempt *a = &r->results[i].attempts[j];
+			const char *pem = a->tls.cert.chain_pem;
+
+			if (pem == NULL || pem[0] == '\0')
+				continue;
+			safe_name(t->host, host, sizeof(host));
+			safe_name(a->address, addr, sizeof(addr));
+			snprintf(base, sizeof(base), "%s_%d-%s", host, t->port,
+			    addr);
+			unique_name(m, "certs", base, ".pem", name, sizeof(name));
+			members_add_copy(m, name, pem, strlen(pem));
+		}
+	}
+}
+
+static void
+evidence(struct members *m, const struct pgr_evidence *ev)
+{
+	char base[160], name[200];
+	const char *slash;
+	size_t i;
+
+	for (i = 0; ev != NULL && i < ev->n; i++) {
+		const struct pgr_evidence_item *it = &ev->items[i];
+		const char *path = it->path != NULL ? it->path : "evidence";
+
+		slash = strrchr(path, '/');
+		safe_name(slash != NULL ? slash + 1 : path, base, sizeof(base));
+		unique_name(m, "evidence", base, "", name, sizeof(name));
+		members_add_copy(m, name, it->content, it->content_len);
+	}
+}
+
+static void
+shell_quote(struct buf *b, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("_@%+=:,./-", *p) != NULL))
+			break;
+	if (*s != '\0' && *p == '\0') {
+		buf_puts(b, s);
+		return;
+	}
+	buf_puts(b, "'");
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_add(b, p, 1);
+	buf_puts(b, "'");
+}
+
+static void
+cmdline(struct members *m, const struct pgr_report *r)
+{
+	struct buf b = { 0 };
+	int i;
+
+	buf_puts(&b, "# the command line, passwords replaced by REDACTED\n");
+	if (r->argv == NULL || r->argc == 0)
+		buf_puts(&b, "(not recorded)\n");
+	for (i = 0; r->argv != NULL && i < r->argc; i++) {
+		if (i > 0)
+			buf_puts(&b, " ");
+		shell_quote(&b, r->argv[i] != NULL ? r->argv[i] : "");
+	}
+	if (r->argv != NULL && r->argc > 0)
+		buf_puts(&b, "\n");
+	members_add_buf(m, "cmdline.txt", &b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment: each source that is missing is said to be, not fatal */
+
+static void
+sys_path(char *out, size_t len, const char *path)
+{
+	snprintf(out, len, "%s%s", sysroot, path);
+}
+
+/* Read a small system file (a /proc file has no size); 0 or an errno. */
+static int
+read_small(const char *path, struct buf *b)
+{
+	char tmp[4096];
+	ssize_t n;
+	int fd, e = 0;
+
+	/* O_NONBLOCK: a FIFO in place of resolv.conf must not hang the run. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return errno;
+	while (b->len < ENV_FILE_MAX) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf_add(b, tmp, (size_t)n);
+	}
+	close(fd);
+	return e;
+}
+
+/* "[title]" then the file, or a line saying why it is not there. */
+static void
+file_section(struct buf *b, const char *title, const char *const *paths)
+{
+	char path[PATH_MAX + 64];
+	struct buf f = { 0 };
+	size_t i;
+	int e = ENOENT, first = 0;
+
+	bprintf(b, "\n[%s]\n", title);
+	for (i = 0; paths[i] != NULL; i++) {
+		sys_path(path, sizeof(path), paths[i]);
+		buf_wipe(&f);
+		if ((e = read_small(path, &f)) == 0)
+			break;
+		if (i == 0)
+			first = e;
+	}
+	if (e != 0) {
+		bprintf(b, "(not available: %s: %s)\n", paths[0],
+		    strerror(first));
+	} else {
+		buf_add(b, f.p != NULL ? f.p : "", f.len);
+		if (f.len > 0 && f.p[f.len - 1] != '\n')
+			buf_puts(b, "\n");
+	}
+	buf_wipe(&f);
+}
+
+static void
+rfc3339(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		snprintf(out, len, "?");
+	else
+		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+env_system(struct members *m, const struct pgr_report *r)
+{
+	static const char *const osrel[] = { "/etc/os-release",
+	    "/usr/lib/os-release", NULL };
+	struct pgr_versions v;
+	struct utsname u;
+	struct buf b = { 0 };
+	char when[40], start[40];
+
+	pgr_versions_get(&v);
+	rfc3339(time(NULL), when, sizeof(when));
+	rfc3339(r->started_at.tv_sec, start, sizeof(start));
+	bprintf(&b, "pgreach environment, collected %s for the run started %s\n",
+	    when, start);
+	bprintf(&b, "\n[versions]\npgreach    %s\nlibpq      %s\nOpenSSL    %s\n"
+	    "c-ares     %s\nlibarchive %s\n", v.pgreach, v.libpq, v.openssl,
+	    v.cares, archive_version_string() + (strncmp(archive_version_string(),
+	    "libarchive ", 11) == 0 ? 11 : 0));
+	buf_puts(&b, "\n[uname]\n");
+	if (uname(&u) == 0)
+		bprintf(&b, "sysname  %s\nnodename %s\nrelease  %s\nversion  %s\n"
+		    "machine  %s\n", u.sysname, u.nodename, u.release, u.version,
+		    u.machine);
+	else
+		bprintf(&b, "(not available: uname: %s)\n", strerror(errno));
+	file_section(&b, "/etc/os-release", osrel);
+	members_add_buf(m, "env/system.txt", &b);
+}
+
+static void
+env_resolv(struct members *m)
+{
+	char path[PATH_MAX + 64];
+	struct buf b = { 0 };
+	int e;
+
+	sys_path(path, sizeof(path), "/etc/resolv.conf");
+	if ((e = read_small(path, &b)) != 0) {
+		buf_wipe(&b);
+		bprintf(&b, "# not available: /etc/resolv.conf: %s\n",
+		    strerror(e));
+	}
+	members_add_buf(m, "env/resolv.conf", &b);
+}
+
+static int
+prefix_len(const unsigned char *p, size_t n)
+{
+	int bits = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bits += __builtin_popcount(p[i]);
+	return bits;
+}
+
+static void
+iface_mtu(struct buf *b, const char *name)
+{
+	char rel[IF_NAMESIZE + 32], path[PATH_MAX + 64];
+	struct buf f = { 0 };
+
+	snprintf(rel, sizeof(rel), "/sys/class/net/%s/mtu", name);
+	sys_path(path, sizeof(path), rel);
+	if (strchr(name, '/') == NULL && read_small(path, &f) == 0 && f.len > 0) {
+		f.p[strcspn(f.p, "\n")] = '\0';
+		bprintf(b, " mtu %s", f.p);
+	}
+	buf_wipe(&f);
+}
+
+static void
+iface_flags(struct buf *b, unsigned int fl)
+{
+	static const struct { unsigned int bit; const char *name; } names[] = {
+		{ IFF_UP, "UP" }, { IFF_LOOPBACK, "LOOPBACK" },
+		{ IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_RUNNING, "RUNNING" },
+		{ IFF_NOARP, "NOARP" }, { IFF_MULTICAST, "MULTICAST" },
+	};
+	size_t i, n = 0;
+
+	buf_puts(b, " <");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (fl & names[i].bit)
+			bprintf(b, "%s%s", n++ ? "," : "", names[i].name);
+	buf_puts(b, ">");
+}
+
+/* One address line: "inet 10.0.0.5/24"; other families are left out. */
+static void
+iface_addr(struct buf *b, const struct sockaddr *sa, const struct sockaddr *nm)
+{
+	const struct sockaddr_in *a4, *m4;
+	const struct sockaddr_in6 *a6, *m6;
+	char text[INET6_ADDRSTRLEN];
+	int plen = -1;
+
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		a4 = (const void *)sa;
+		m4 = (const void *)nm;
+		inet_ntop(AF_INET, &a4->sin_addr, text, sizeof(text));
+		if (m4 != NULL)
+			plen = prefix_len((const void *)&m4->sin_addr, 4);
+		bprintf(b, "    inet  %s/%d\n", text, plen);
+	} else if (sa->sa_family == AF_INET6) {
+		a6 = (const void *)sa;
+		m6 = (const void *)nm;
+		inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
+		if (m6 != NULL)
+			plen = prefix_len(m6->sin6_addr.s6_addr, 16);
+		bprintf(b, "    inet6 %s/%d\n", text, plen);
+	}
+}
+
+/* getifaddrs(): one block per interface, its addresses under it. */
+static void
+net_interfaces(struct buf *b)
+{
+	struct ifaddrs *ifa, *i, *j;
+
+	buf_puts(b, "[interfaces and addresses] (getifaddrs)\n");
+	if (getifaddrs(&ifa) != 0) {
+		bprintf(b, "(not available: getifaddrs: %s)\n", strerror(errno));
+		return;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		for (j = ifa; j != i; j = j->ifa_next)
+			if (strcmp(j->ifa_name, i->ifa_name) == 0)
+				break;
+		if (j != i)
+			continue;	/* shown with its first entry */
+		bprintf(b, "%s:", i->ifa_name);
+		iface_flags(b, i->ifa_flags);
+		iface_mtu(b, i->ifa_name);
+		buf_puts(b, "\n");
+		for (j = i; j != NULL; j = j->ifa_next)
+			if (strcmp(j->ifa_name, i->ifa_name) == 0)
+				iface_addr(b, j->ifa_addr, j->ifa_netmask);
+	}
+	freeifaddrs(ifa);
+}
+
+/*
+ * /proc/net/route: Iface Destination Gateway Flags RefCnt Use Metric Mask
+ * ...; addresses are the kernel's __be32 printed as a host-order %08X, so
+ * the parsed number is already s_addr.
+ */
+static void
+routes_v4(struct buf *b)
+{
+	char path[PATH_MAX + 64], ifname[64];
+	char dst[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	unsigned int d, g, flags, metric, mask, refcnt, use;
+	struct buf f = { 0 };
+	struct in_addr a;
+	char *line, *save = NULL;
+	int e, first = 1;
+
+	buf_puts(b, "\n[IPv4 routes] (/proc/net/route, main table)\n");
+	sys_path(path, sizeof(path), "/proc/net/route");
+	if ((e = read_small(path, &f)) != 0 || f.p == NULL) {
+		bprintf(b, "(not available: /proc/net/route: %s)\n",
+		    strerror(e ? e : ENODATA));
+		buf_wipe(&f);
+		return;
+	}
+	for (line = strtok_r(f.p, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (first) {
+			first = 0;	/* the header */
+			continue;
+		}
+		if (sscanf(line, "%63s %x %x %x %u %u %u %x", ifname, &d, &g,
+		    &flags, &refcnt, &use, &metric, &mask) != 8)
+			continue;
+		a.s_addr = d;
+		inet_ntop(AF_INET, &a, dst, sizeof(dst));
+		bprintf(b, "%s/%d", dst, prefix_len((const void *)&mask, 4));
+		if (flags & RTF_GATEWAY) {
+			a.s_addr = g;
+			inet_ntop(AF_INET, &a, gw, sizeof(gw));
+			bprintf(b, " via %s", gw);
+		}
+		bprintf(b, " dev %s metric %u%s%s\n", ifname, metric,
+		    flags & RTF_UP ? "" : " down",
+		    flags & RTF_REJECT ? " reject" : "");
+	}
+	buf_wipe(&f);
+}
+
+static bool
+hex16(const char *s, unsigned char out[16])
+{
+	int i, hi, lo;
+
+	for (i = 0; i < 16; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+			return false;
+		out[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return true;
+}
+
+/*
+ * /proc/net/ipv6_route: dst dst_len src src_len next_hop metric refcnt use
+ * flags iface; addresses as 32 hex digits in network order; every table.
+ */
+static void
+routes_v6(struct buf *b)
+{
+	char path[PATH_MAX + 64], sdst[33], ssrc[33], snh[33], ifname[64];
+	char dst[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN], nh[INET6_ADDRSTRLEN];
+	unsigned char addr[16];
+	unsigned int dlen, slen, metric, refcnt, use, flags;
+	struct buf f = { 0 };
+	char *line, *save = NULL;
+	int e;
+
+	buf_puts(b, "\n[IPv6 routes] (/proc/net/ipv6_route, all tables)\n");
+	sys_path(path, sizeof(path), "/proc/net/ipv6_route");
+	if ((e = read_small(path, &f)) != 0 || f.p == NULL) {
+		bprintf(b, "(not available: /proc/net/ipv6_route: %s)\n",
+		    strerror(e ? e : ENODATA));
+		buf_wipe(&f);
+		return;
+	}
+	for (line = strtok_r(f.p, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %63s", sdst,
+		    &dlen, ssrc, &slen, snh, &metric, &refcnt, &use, &flags,
+		    ifname) != 10 || !hex16(sdst, addr))
+			continue;
+		inet_ntop(AF_INET6, addr, dst, sizeof(dst));
+		bprintf(b, "%s/%u", dst, dlen);
+		if (slen > 0 && hex16(ssrc, addr)) {
+			inet_ntop(AF_INET6, addr, src, sizeof(src));
+			bprintf(b, " from %s/%u", src, slen);
+		}
+		if (hex16(snh, addr) && memcmp(addr, &in6addr_any, 16) != 0) {
+			inet_ntop(AF_INET6, addr, nh, sizeof(nh));
+			bprintf(b, " via %s", nh);
+		}
+		bprintf(b, " dev %s metric %u%s\n", ifname, metric,
+		    flags & RTF_REJECT ? " reject" : "");
+	}
+	buf_wipe(&f);
+}
+
+static void
+env_network(struct members *m)
+{
+	struct buf b = { 0 };
+
+	net_interfaces(&b);
+	routes_v4(&b);
+	routes_v6(&b);
+	members_add_buf(m, "env/network.txt", &b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The archive file */
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The directory part of path: "." for a bare name. */
+static void
+dir_of(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, len, ".");
+	else if (slash == path)
+		snprintf(out, len, "/");
+	else
+		snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+/* The message for an errno from creating a file in path's directory. */
+static int
+create_error(const char *path, int e, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	dir_of(path, dir, sizeof(dir));
+	switch (e) {
+	case EEXIST:
+		return fail(err, errlen, "bundle %s exists; use --force to "
+		    "overwrite", path);
+	case ENOENT:
+		return fail(err, errlen, "bundle %s: directory %s does not exist",
+		    path, dir);
+	case ENOTDIR:
+		return fail(err, errlen, "bundle %s: %s is not a directory",
+		    path, dir);
+	case EISDIR:
+		return fail(err, errlen, "bundle %s: is a directory", path);
+	case EINVAL:
+		return fail(err, errlen, "bundle %s: not a regular file; --force "
+		    "replaces only a bundle", path);
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return fail(err, errlen, "bundle %s: cannot write in %s: %s",
+		    path, dir, strerror(e));
+	default:
+		return fail(err, errlen, "bundle %s: %s", path, strerror(e));
+	}
+}
+
+int
+pgr_bundle_check(const char *path, bool force, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (path == NULL || path[0] == '\0')
+		return fail(err, errlen, "bundle: no file name");
+	if (strlen(path) >= PATH_MAX - 32)
+		return create_error(path, ENAMETOOLONG, err, errlen);
+	if (path[strlen(path) - 1] == '/')
+		return create_error(path, EISDIR, err, errlen);
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return create_error(path, EISDIR, err, errlen);
+		if (!force)
+			return create_error(path, EEXIST, err, errlen);
+		if (!S_ISREG(st.st_mode))
+			return create_error(path, EINVAL, err, errlen);
+	} else if (errno != ENOENT)
+		return create_error(path, errno, err, errlen);
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) != 0)
+		return create_error(path, errno, err, errlen);
+	if (!S_ISDIR(st.st_mode))
+		return create_error(path, ENOTDIR, err, errlen);
+	if (access(dir, W_OK | X_OK) != 0)
+		return create_error(path, errno, err, errlen);
+	return 0;
+}
+
+/*
+ * Without force: O_EXCL creates path itself, 0600 from the start.  With
+ * force: a mkstemp file (0600) beside it, renamed over it when complete,
+ * so the old bundle stays whole until the new one is.
+ */
+static int
+open_output(const char *path, bool force, char *tmp, size_t tmplen,
+    char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char dir[PATH_MAX];
+	int fd;
+
+	tmp[0] = '\0';
+	if (path[strlen(path) - 1] == '/' ||
+	    (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		return create_error(path, EISDIR, err, errlen);
+	if (!force) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600)) == -1)
+			return create_error(path, errno, err, errlen);
+		return fd;
+	}
+	/*
+	 * rename() would put the bundle in place of whatever is there: a
+	 * symlink (--bundle /dev/stdout), a device.  Only an old file goes.
+	 */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return create_error(path, EINVAL, err, errlen);
+	dir_of(path, dir, sizeof(dir));
+	snprintf(tmp, tmplen, "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		int e = errno;
+
+		tmp[0] = '\0';
+		return create_error(path, e, err, errlen);
+	}
+	return fd;
+}
+
+static int
+write_archive(int fd, const char *path, const char *top, time_t mtime,
+    const struct members *m, char *err, size_t errlen)
+{
+	struct archive_entry *e = NULL;
+	struct archive *a;
+	char name[512];
+	size_t i, off;
+	la_ssize_t n;
+
+	if ((a = archive_write_new()) == NULL)
+		return fail(err, errlen, "bundle %s: out of memory", path);
+	/* pax: names past ustar's 100 bytes (a vpce host name is ~90). */
+	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		goto aerr;
+	for (i = 0; i < m->n; i++) {
+		if ((e = archive_entry_new()) == NULL)
+			goto aerr;
+		snprintf(name, sizeof(name), "%s/%s", top, m->v[i].name);
+		archive_entry_set_pathname(e, name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0600);
+		archive_entry_set_size(e, (la_int64_t)m->v[i].len);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		archive_entry_set_mtime(e, mtime, 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK)
+			goto aerr;
+		for (off = 0; off < m->v[i].len; off += (size_t)n)
+			if ((n = archive_write_data(a, m->v[i].data + off,
+			    m->v[i].len - off)) <= 0)
+				goto aerr;
+		archive_entry_free(e);
+		e = NULL;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto aerr;
+	archive_write_free(a);
+	return 0;
+aerr:
+	fail(err, errlen, "bundle %s: %s", path, archive_error_string(a) ?
+	    archive_error_string(a) : "cannot write the archive");
+	archive_entry_free(e);
+	archive_write_free(a);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+
+static bool
+sha256_hex(const void *p, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	out[0] = '\0';
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return false;
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return true;
+}
+
+/* Scrub the name and content of members [from, n), then hash them as written. */
+static int
+seal(struct members *m, const struct secrets *s, size_t from)
+{
+	size_t i, len;
+
+	for (i = from; i < m->n; i++) {
+		len = strlen(m->v[i].name);
+		if (scrub(s, &m->v[i].name, &len) < 0 ||
+		    scrub(s, &m->v[i].data, &m->v[i].len) < 0 ||
+		    !sha256_hex(m->v[i].data != NULL ? m->v[i].data : "",
+		    m->v[i].len, m->v[i].sha256))
+			return -1;
+	}
+	return 0;
+}
+
+/* Lists the sealed members; sealed itself, then moved first. */
+static int
+manifest(struct members *m, const struct secrets *s, const char *top)
+{
+	struct member last;
+	struct buf b = { 0 };
+	size_t i, n = m->n;
+
+	bprintf(&b, "# %s: sha256, size in bytes, file (this one excepted)\n"
+	    "# check: awk '!/^#/ {print $1 \"  \" $3}' MANIFEST | sha256sum -c\n",
+	    top);
+	for (i = 0; i < n; i++)
+		bprintf(&b, "%s  %zu  %s\n", m->v[i].sha256, m->v[i].len,
+		    m->v[i].name);
+	members_add_buf(m, "MANIFEST", &b);
+	if (m->oom || m->n != n + 1 || seal(m, s, n) != 0)
+		return -1;
+	/* First in the archive: what `tar tzf` shows first, read first. */
+	last = m->v[n];
+	memmove(&m->v[1], &m->v[0], n * sizeof(m->v[0]));
+	m->v[0] = last;
+	return 0;
+}
+
+int
+pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
+    const struct pgr_evidence *ev, const struct pgr_nagios_opts *nagios_opts,
+    char *err, size_t errlen)
+{
+	struct members m = { 0 };
+	struct secrets s = { 0 };
+	char top[64], tmp[PATH_MAX + 32];
+	const char *made = NULL;	/* ours, to remove until complete */
+	struct tm tm;
+	time_t t0;
+	int fd = -1, rc = -1;
+
+	if (path == NULL || path[0] == '\0')
+		return fail(err, errlen, "bundle: no file name");
+	if (strlen(path) >= PATH_MAX - 32)
+		return create_error(path, ENAMETOOLONG, err, errlen);
+	if (r == NULL)
+		return fail(err, errlen, "bundle %s: no report", path);
+	t0 = r->started_at.tv_sec != 0 ? r->started_at.tv_sec : time(NULL);
+	if (gmtime_r(&t0, &tm) == NULL ||
+	    strftime(top, sizeof(top), "pgreach-%Y%m%dT%H%M%SZ", &tm) == 0)
+		snprintf(top, sizeof(top), "pgreach");
+
+	secrets_collect(&s, r, ev);
+	render(&m, "report.json", W_JSON, r, ev, nagios_opts);
+	render(&m, "report.txt", W_TEXT, r, ev, nagios_opts);
+	render(&m, "nagios.txt", W_NAGIOS, r, ev, nagios_opts);
+	phases_tsv(&m, r);
+	dns_txt(&m, r);
+	certs(&m, r);
+	evidence(&m, ev);
+	cmdline(&m, r);
+	env_system(&m, r);
+	env_resolv(&m);
+	env_network(&m);
+	if (s.oom || m.oom || seal(&m, &s, 0) != 0 ||
+	    manifest(&m, &s, top) != 0) {
+		fail(err, errlen, "bundle %s: out of memory", path);
+		goto out;
+	}
+
+	if ((fd = open_output(path, force, tmp, sizeof(tmp), err, errlen)) < 0)
+		goto out;
+	made = tmp[0] != '\0' ? tmp : path;
+	if (write_archive(fd, path, top, t0, &m, err, errlen) != 0)
+		goto out;
+	/* umask may have taken bits from open()'s 0600; it can add none. */
+	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = -1;
+	if (made == tmp && rename(tmp, path) != 0) {
+		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		goto out;
+	}
+	made = NULL;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (made != NULL)
+		unlink(made);
+	members_free(&m);
+	secrets_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+char **
+pgr_bundle_argv(int argc, char *const argv[])
+{
+	char **out, *buf;
+	size_t cap;
+	int i, j;
+
+	if (argc < 0 || (out = calloc((size_t)argc + 1, sizeof(*out))) == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		/* A secret shorter than REDACTED makes the text grow. */
+		cap = 8 * strlen(argv[i]) + 16;
+		if ((buf = malloc(cap)) == NULL)
+			goto oom;
+		snprintf(buf, cap, "%s", argv[i]);
+		for (j = 0; j < argc; j++) {
+			const char *eq = strchr(argv[j], '=');
+
+			pgr_target_scrub(argv[j], buf, cap);
+			/* --opt=postgres://... : the value alone, too */
+			if (strncmp(argv[j], "--", 2) == 0 && eq != NULL)
+				pgr_target_scrub(eq + 1, buf, cap);
+		}
+		out[i] = strdup(buf);
+		explicit_bzero(buf, cap);
+		free(buf);
+		if (out[i] == NULL)
+			goto oom;
+	}
+	return out;
+oom:
+	for (j = 0; j < argc; j++)
+		free(out[j]);
+	free(out);
+	return NULL;
+}
