@@ -276,6 +276,17 @@ write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	}
 }
 
+/* A live progress line on a terminal's stderr; erased before the report. */
+static void
+progress_line(void *arg, size_t done, size_t total, size_t dns_pending,
+    double elapsed_ms)
+{
+	(void)arg;
+	fprintf(stderr, "\r\033[K%s: %zu/%zu connections done%s, %.1f s", progname,
+	    done, total, dns_pending ? ", resolving" : "", elapsed_ms / 1000);
+	fflush(stderr);
+}
+
 /*
  * One probe of every target, its diagnosis and its verdict.  Thresholds
  * come after the verdict's phase check so that a latency finding cannot
@@ -291,6 +302,8 @@ probe_once(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	pgr_report_reset(rep);
 	if (pgr_engine_run(rep, ro, err, errlen) != 0)
 		return -1;
+	if (ro->progress != NULL)
+		fputs("\r\033[K", stderr);
 	diagnose(c, ev, rep);
 	rep->status = pgr_verdict(rep);
 	sev = pgr_thresholds_apply(rep, no);
@@ -479,6 +492,10 @@ main(int argc, char **argv)
 		.sslrootcert = c.sslrootcert, .query = c.query, .count = c.count,
 		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
 	};
+	/* Only a person watching a terminal wants the progress line. */
+	if (isatty(STDERR_FILENO) && !c.no_color && getenv("NO_COLOR") == NULL &&
+	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0)
+		ro.progress = progress_line;
 	if ((c.wait_s > 0 ? wait_loop(&c, &ev, &no, &ro, &rep, err, sizeof(err)) :
 	    probe_once(&c, &ev, &no, &ro, &rep, err, sizeof(err))) != 0) {
 		pgr_report_free(&rep);

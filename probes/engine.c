@@ -40,6 +40,7 @@ struct engine {
 	size_t			*pfd_probe;	/* pfd slot -> probe index */
 	size_t			 pfdcap;
 	bool			 oom;
+	double			 last_progress;
 };
 
 static int
@@ -185,6 +186,19 @@ turn(struct engine *e)
 		e->pfd_probe[n++] = i;
 	}
 	wait = pgr_dns_wait_ms(e->dns, (int)ceil(left));
+	if (e->o->progress != NULL) {
+		if (now - e->last_progress >= 100) {
+			size_t done = 0;
+
+			for (i = 0; i < e->nprobes; i++)
+				done += e->probes[i]->state == PGR_AS_DONE;
+			e->o->progress(e->o->progress_arg, done, e->nprobes,
+			    pgr_dns_pending(e->dns), now - e->t0);
+			e->last_progress = now;
+		}
+		if (wait > 100)
+			wait = 100;
+	}
 	r = poll(e->pfd, n, wait);
 	if (r < 0 && errno != EINTR) {
 		e->oom = true;	/* cannot wait: end the run as timed out */

@@ -21,6 +21,10 @@ struct pgr_run_opts {
 	int		 parallel;	/* attempts at once; 0: as the fd limit allows */
 	const struct pgr_cidr *vpc;
 	size_t		 nvpc;
+	/* Called about every 100 ms while the run goes on; may be NULL. */
+	void		(*progress)(void *arg, size_t done, size_t total,
+			    size_t dns_pending, double elapsed_ms);
+	void		*progress_arg;
 };
 
 /*
