@@ -62,7 +62,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 "probes its PgBouncer on 5433.\n"
 "\n"
 "Options:\n"
-"      --format FORMAT       text (default), json, nagios or prometheus\n"
+"      --format FORMAT       text (default), json, nagios, prometheus or junit\n"
 "  -t, --timeout SECONDS     deadline for the whole run (default 10)\n"
 "      --dns-server HOST[:PORT]  resolver to use instead of the system's (repeatable)\n"
 "      --region REGION       the database's AWS region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
@@ -178,7 +178,7 @@ valid_sslmode(const char *m)
 static int
 parse_format(const char *s, enum pgr_format *f)
 {
-	static const char *const names[] = { "text", "json", "nagios", "prometheus" };
+	static const char *const names[] = { "text", "json", "nagios", "prometheus", "junit" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -197,7 +197,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	switch (ch) {
 	case OPT_FORMAT:
 		if (parse_format(arg, &c->format) != 0)
-			return snprintf(err, errlen, "--format: \"%.40s\" is not one of text, json, nagios, prometheus", arg), -1;
+			return snprintf(err, errlen, "--format: \"%.40s\" is not one of text, json, nagios, prometheus, junit", arg), -1;
 		return 0;
 	case 't':
 		if (parse_double(arg, &c->timeout_s, 0.001, 86400) != 0)

@@ -25,6 +25,7 @@
 #include "report/endpoint.h"
 #include "report/evidence.h"
 #include "report/json.h"
+#include "report/junit.h"
 #include "report/nagios.h"
 #include "report/prometheus.h"
 #include "report/text.h"
@@ -265,6 +266,9 @@ write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
 		return pgr_write_nagios(stdout, rep, no);
 	case PGR_FMT_PROMETHEUS:
 		return pgr_write_prometheus(stdout, rep);
+	case PGR_FMT_JUNIT:
+		return pgr_write_junit(stdout, rep, ev->n > 0 ? ev : NULL,
+		    region_of(c, NULL));
 	default:
 		to.color = !c->no_color && getenv("NO_COLOR") == NULL &&
 		    isatty(STDOUT_FILENO);

@@ -13,7 +13,7 @@ pgr_scrub_secret(char *buf, size_t len, const char *secret)
 	size_t slen, rlen = sizeof(red) - 1;
 	char *p;
 
-	if (secret == NULL || (slen = strlen(secret)) == 0)
+	if (secret == NULL || (slen = strlen(secret)) < PGR_MIN_SECRET)
 		return;
 	for (p = buf; (p = strstr(p, secret)) != NULL; ) {
 		size_t off = (size_t)(p - buf), tail = strlen(p + slen);

@@ -96,7 +96,11 @@ scrub_span(char *msg, size_t msglen, const char *s, size_t n)
 {
 	char *raw, *dec;
 
-	if (n == 0)
+	/*
+	 * A secret shorter than PGR_MIN_SECRET would match all over ordinary
+	 * words and garble the message without protecting anything.
+	 */
+	if (n < PGR_MIN_SECRET)
 		return;
 	raw = strndup(s, n);
 	dec = pct_decode(s, n);

@@ -13,7 +13,7 @@
 
 static const struct {
 	const char *title;
-	const char *causes;	/* the findings' causes that fail this step */
+	const char *causes;	/* the findings' causes (or codes) that fail this step */
 	const char *unknown;	/* what would check it */
 } steps[PGR_STEP__COUNT] = {
 	[PGR_STEP_PROVISIONED] = { "Heroku endpoint service provisioned", "|acceptance|",
@@ -26,7 +26,8 @@ static const struct {
 	    "pass `aws ec2 describe-vpc-endpoints` output with --evidence" },
 	[PGR_STEP_SECURITY_GROUP] = { "Security group allows TCP 5432-5433", "|security_group|",
 	    "pass `aws ec2 describe-security-groups` output with --evidence" },
-	[PGR_STEP_DNS] = { "DNS resolves to the endpoint", "|dns|routing|", "" },
+	[PGR_STEP_DNS] = { "DNS resolves to the endpoint",
+	    "|dns|PUBLIC_ADDRESS|ADDRESS_OUTSIDE_VPC|", "" },
 	[PGR_STEP_TCP_5432] = { "TCP 5432", "|security_group|routing|acceptance|", "" },
 	[PGR_STEP_TCP_5433] = { "TCP 5433", "|security_group|routing|acceptance|", "" },
 	[PGR_STEP_TLS] = { "TLS 1.2+", "|tls|certificate|service|", "" },
@@ -96,6 +97,9 @@ finding_for(const struct group *g, enum pgr_check_step s)
 		if (f->target != g->first && f->target != g->pg && f->target != g->bouncer)
 			continue;
 		snprintf(key, sizeof(key), "|%s|", f->cause);
+		if (strstr(steps[s].causes, key) != NULL)
+			return (int)i;
+		snprintf(key, sizeof(key), "|%s|", f->code ? f->code : "");
 		if (strstr(steps[s].causes, key) != NULL)
 			return (int)i;
 	}
