@@ -530,22 +530,39 @@ m_timeout_some(struct ctx *c)
 	return false;
 }
 
+/*
+ * The first probed port where some attempt ended with e in phase ph: sets
+ * {port} and {other_port} and the evidence "port P (role): N of M <what>".
+ */
 static bool
-m_refused(struct ctx *c)
+m_phase(struct ctx *c, enum pgr_phase ph, enum pgr_err e, const char *what)
 {
+	static const char *const noun[PGR_PH__COUNT] = {
+		"lookups", "addresses", "connections", "logins", "sessions"
+	};
 	int i;
 
 	for (i = 0; i < P__N; i++) {
-		size_t n = count(&c->h->p[i], PGR_PH_TCP, PGR_TCP_REFUSED);
+		const struct port_facts *p = &c->h->p[i];
+		size_t n = count(p, ph, e);
 
 		if (n == 0)
 			continue;
-		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
-		EV(c, "port %d: %zu of %zu addresses refused the connection (TCP reset)",
-		    c->h->p[i].port, n, c->h->p[i].n);
+		snprintf(c->port, sizeof(c->port), "%d", p->port);
+		snprintf(c->other_port, sizeof(c->other_port), "%d", i == P_PG ? 5433 : 5432);
+		EV(c, "port %d (%s): %zu of %zu %s: %s%s%s", p->port,
+		    i == P_PG ? "Postgres" : "PgBouncer", n, p->n, noun[ph], what,
+		    ph == PGR_PH_LOGIN && p->sqlstate[0] ? ", SQLSTATE " : "",
+		    ph == PGR_PH_LOGIN ? p->sqlstate : "");
 		return true;
 	}
 	return false;
+}
+
+static bool
+m_refused(struct ctx *c)
+{
+	return m_phase(c, PGR_PH_TCP, PGR_TCP_REFUSED, "refused the connection (TCP reset)");
 }
 
 static bool
@@ -574,19 +591,7 @@ m_tcp_error(struct ctx *c)
 static bool
 m_tls_phase(struct ctx *c, enum pgr_err e, const char *what)
 {
-	int i;
-
-	for (i = 0; i < P__N; i++) {
-		size_t n = count(&c->h->p[i], PGR_PH_TLS, e);
-
-		if (n == 0)
-			continue;
-		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
-		EV(c, "port %d: %zu of %zu connections: %s", c->h->p[i].port, n,
-		    c->h->p[i].n, what);
-		return true;
-	}
-	return false;
+	return m_phase(c, PGR_PH_TLS, e, what);
 }
 
 static bool
@@ -659,22 +664,7 @@ m_tls_closed(struct ctx *c)
 static bool
 m_login(struct ctx *c, enum pgr_err e, const char *what)
 {
-	int i;
-
-	for (i = 0; i < P__N; i++) {
-		const struct port_facts *p = &c->h->p[i];
-		size_t n = count(p, PGR_PH_LOGIN, e);
-
-		if (n == 0)
-			continue;
-		snprintf(c->port, sizeof(c->port), "%d", p->port);
-		snprintf(c->other_port, sizeof(c->other_port), "%d", i == P_PG ? 5433 : 5432);
-		EV(c, "port %d (%s): %zu of %zu logins: %s%s%s", p->port,
-		    i == P_PG ? "Postgres" : "PgBouncer", n, p->n, what,
-		    p->sqlstate[0] ? ", SQLSTATE " : "", p->sqlstate);
-		return true;
-	}
-	return false;
+	return m_phase(c, PGR_PH_LOGIN, e, what);
 }
 
 static bool m_auth(struct ctx *c) { return m_login(c, PGR_LOGIN_AUTH, "password or role rejected"); }
@@ -703,19 +693,7 @@ static bool m_login_error(struct ctx *c) { return m_login(c, PGR_LOGIN_ERROR, "t
 static bool
 m_query(struct ctx *c, enum pgr_err e, const char *what)
 {
-	int i;
-
-	for (i = 0; i < P__N; i++) {
-		size_t n = count(&c->h->p[i], PGR_PH_QUERY, e);
-
-		if (n == 0)
-			continue;
-		snprintf(c->port, sizeof(c->port), "%d", c->h->p[i].port);
-		EV(c, "port %d: %zu of %zu sessions: %s", c->h->p[i].port, n,
-		    c->h->p[i].n, what);
-		return true;
-	}
-	return false;
+	return m_phase(c, PGR_PH_QUERY, e, what);
 }
 
 static bool m_query_error(struct ctx *c) { return m_query(c, PGR_QUERY_ERROR, "the query failed"); }
