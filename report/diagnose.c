@@ -308,9 +308,12 @@ dns_is(struct ctx *c, enum pgr_err e)
 	return true;
 }
 
+/* Every port timed out, and no evidence already explains why. */
 static bool
 timeout_everywhere(struct ctx *c)
 {
+	if (c->h->pl != NULL && c->h->pl->status == PGR_PL_PROVISIONING)
+		return false;	/* nothing connects before Heroku is Operational */
 	return every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
 }
 
@@ -504,7 +507,7 @@ m_timeout_port(struct ctx *c)
 {
 	const struct port_facts *p = some_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
 
-	if (p == NULL || timeout_everywhere(c))
+	if (p == NULL || every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT))
 		return false;
 	EV(c, "TCP to port %s times out on every address while port %s connects",
 	    c->port, c->other_port);
@@ -683,7 +686,8 @@ m_capacity_pg(struct ctx *c)
 static bool
 m_capacity(struct ctx *c)
 {
-	return m_login(c, PGR_LOGIN_CAPACITY, "no connection slot left");
+	return !m_capacity_pg(c) &&
+	    m_login(c, PGR_LOGIN_CAPACITY, "no connection slot left");
 }
 
 static bool m_login_closed(struct ctx *c) { return m_login(c, PGR_LOGIN_CLOSED, "the server closed the connection"); }
