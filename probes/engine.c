@@ -98,7 +98,7 @@ fd_budget(int parallel)
 	/* Each attempt holds one socket; keep room for stdio, c-ares, files. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 256;
-	n = rl.rlim_cur > 64 ? (size_t)rl.rlim_cur - 32 : 1;
+	n = rl.rlim_cur > 40 ? (size_t)rl.rlim_cur - 32 : 1;
 	return n;
 }
 
