@@ -2,6 +2,7 @@
  * Option parsing with getopt_long.  Every value is checked here, whole:
  * "10abc" is an error, not 10.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "probes/target.h"
 
 enum {
 	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
@@ -189,21 +191,90 @@ parse_format(const char *s, enum pgr_format *f)
 	return -1;
 }
 
+/*
+ * An argument as error messages show it: secrets scrubbed first, then cut
+ * to len - 1 bytes.  Cut first, a message could keep a prefix of a
+ * password that main()'s scrub no longer recognises, as when a URL lands
+ * in an option's place ("-t $DATABASE_URL").
+ */
+static const char *
+shown(const char *arg, char *buf, size_t len)
+{
+	size_t n = strlen(arg) * 8 + 16;	/* room for REDACTED */
+	char *tmp = malloc(n);
+
+	if (tmp == NULL) {
+		snprintf(buf, len, "(not shown)");
+		return buf;
+	}
+	snprintf(tmp, n, "%s", arg);
+	pgr_target_scrub(arg, tmp, n);
+	snprintf(buf, len, "%s", tmp);
+	explicit_bzero(tmp, n);
+	free(tmp);
+	return buf;
+}
+
+/*
+ * HOST[:PORT] with HOST an IPv4 address, [IPv6]:PORT, or a bare IPv6
+ * address; PORT from 1 to 65535.  c-ares' own parser would take
+ * "127.0.0.1:99999" and keep the port modulo 65536, and skip an empty one.
+ */
+static bool
+valid_dns_server(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	const char *port, *end;
+	char host[64], *e;
+	size_t n;
+	long p;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return false;
+		n = (size_t)(end - s - 1);
+		port = end[1] == ':' ? end + 2 : end[1] == '\0' ? NULL : "";
+		s++;
+	} else if (inet_pton(AF_INET6, s, a) == 1) {
+		return true;
+	} else {
+		end = strchr(s, ':');
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		port = end != NULL ? end + 1 : NULL;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (inet_pton(s[-1] == '[' ? AF_INET6 : AF_INET, host, a) != 1)
+		return false;
+	if (port == NULL)
+		return true;
+	errno = 0;
+	p = strtol(port, &e, 10);
+	return port[0] >= '0' && port[0] <= '9' && *e == '\0' && errno == 0 &&
+	    p >= 1 && p <= 65535;
+}
+
 static int
 one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 {
+	char v[41];
 	long l;
 
 	switch (ch) {
 	case OPT_FORMAT:
 		if (parse_format(arg, &c->format) != 0)
-			return snprintf(err, errlen, "--format: \"%.40s\" is not one of text, json, nagios, prometheus, junit", arg), -1;
+			return snprintf(err, errlen, "--format: \"%s\" is not one of text, json, nagios, prometheus, junit", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case 't':
 		if (parse_double(arg, &c->timeout_s, 0.001, 86400) != 0)
-			return snprintf(err, errlen, "--timeout: \"%.40s\" is not a number of seconds from 0.001 to 86400", arg), -1;
+			return snprintf(err, errlen, "--timeout: \"%s\" is not a number of seconds from 0.001 to 86400", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_DNS_SERVER:
+		if (!valid_dns_server(arg))
+			return snprintf(err, errlen, "--dns-server: \"%s\" is not HOST[:PORT] with HOST an IP address and PORT from 1 to 65535",
+			    shown(arg, v, sizeof(v))), -1;
 		return push(c->dns_servers, &c->ndns_servers, arg, "--dns-server", err, errlen);
 	case OPT_REGION:
 		c->region = arg;
@@ -217,7 +288,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		return 0;
 	case OPT_SSLMODE:
 		if (!valid_sslmode(arg))
-			return snprintf(err, errlen, "--sslmode: \"%.40s\" is not a libpq sslmode (disable, allow, prefer, require, verify-ca, verify-full)", arg), -1;
+			return snprintf(err, errlen, "--sslmode: \"%s\" is not a libpq sslmode (disable, allow, prefer, require, verify-ca, verify-full)", shown(arg, v, sizeof(v))), -1;
 		c->sslmode = arg;
 		return 0;
 	case OPT_SSLROOTCERT:
@@ -230,12 +301,12 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		return 0;
 	case OPT_COUNT:
 		if (parse_long(arg, &l, 0, 10000) != 0)
-			return snprintf(err, errlen, "--count: \"%.40s\" is not a whole number from 0 to 10000", arg), -1;
+			return snprintf(err, errlen, "--count: \"%s\" is not a whole number from 0 to 10000", shown(arg, v, sizeof(v))), -1;
 		c->count = (int)l;
 		return 0;
 	case OPT_PARALLEL:
 		if (parse_long(arg, &l, 1, 100000) != 0)
-			return snprintf(err, errlen, "--parallel: \"%.40s\" is not a whole number from 1 to 100000", arg), -1;
+			return snprintf(err, errlen, "--parallel: \"%s\" is not a whole number from 1 to 100000", shown(arg, v, sizeof(v))), -1;
 		c->parallel = (int)l;
 		return 0;
 	case 'w': c->warning = arg; return 0;
@@ -245,8 +316,8 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_CERT_WARNING:
 	case OPT_CERT_CRITICAL:
 		if (parse_long(arg, &l, -100000, 100000) != 0)
-			return snprintf(err, errlen, "%s: \"%.40s\" is not a whole number of days",
-			    ch == OPT_CERT_WARNING ? "--cert-warning" : "--cert-critical", arg), -1;
+			return snprintf(err, errlen, "%s: \"%s\" is not a whole number of days",
+			    ch == OPT_CERT_WARNING ? "--cert-warning" : "--cert-critical", shown(arg, v, sizeof(v))), -1;
 		*(ch == OPT_CERT_WARNING ? &c->cert_warning_days : &c->cert_critical_days) = l;
 		return 0;
 	case OPT_EVIDENCE:
@@ -255,7 +326,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_TARGETS: c->targets_file = arg; return 0;
 	case OPT_WAIT:
 		if ((c->wait_s = pgr_cli_duration(arg)) <= 0)
-			return snprintf(err, errlen, "--wait: \"%.40s\" is not a duration such as 90s, 15m or 1h", arg), -1;
+			return snprintf(err, errlen, "--wait: \"%s\" is not a duration such as 90s, 15m or 1h", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_FORCE: c->force = true; return 0;
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
@@ -272,6 +343,7 @@ enum pgr_cli_result
 pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
     char *err, size_t errlen)
 {
+	char v[61];
 	int ch;
 
 	memset(c, 0, sizeof(*c));
@@ -289,11 +361,13 @@ pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
 			if (optopt != 0)
 				snprintf(err, errlen, "unknown option -%c (see --help)", optopt);
 			else
-				snprintf(err, errlen, "unknown option %.60s (see --help)", argv[optind - 1]);
+				snprintf(err, errlen, "unknown option %s (see --help)",
+				    shown(argv[optind - 1], v, sizeof(v)));
 			return PGR_CLI_ERROR;
 		}
 		if (ch == ':') {
-			snprintf(err, errlen, "option %.60s needs a value (see --help)", argv[optind - 1]);
+			snprintf(err, errlen, "option %s needs a value (see --help)",
+			    shown(argv[optind - 1], v, sizeof(v)));
 			return PGR_CLI_ERROR;
 		}
 		err[0] = '\0';

@@ -7,12 +7,14 @@
  */
 #include <ares.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -111,6 +113,67 @@ targets_from_config(struct pgr_target_list *l, const struct pgr_evidence *ev,
 }
 
 /*
+ * All of path, read once (a pipe cannot be read twice), NUL-terminated, at
+ * most PGR_EVIDENCE_MAX_SIZE bytes.  O_NONBLOCK for the open only: open()
+ * of a FIFO that nobody writes to never returns.
+ */
+static char *
+read_input(const char *path, size_t *lenp, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "--targets %s: %s", path,
+		    strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > PGR_EVIDENCE_MAX_SIZE) {
+				snprintf(err, errlen, "--targets %s: larger than %d bytes",
+				    path, PGR_EVIDENCE_MAX_SIZE);
+				break;
+			}
+			cap = cap ? cap * 2 : 64 * 1024;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(fd);
+			buf[len] = '\0';
+			*lenp = len;
+			return buf;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (buf != NULL)
+		explicit_bzero(buf, len);
+	free(buf);
+	return NULL;
+}
+
+/*
  * --targets FILE: `heroku config` output (its database URLs), or one target
  * per line; blank lines and # comments are skipped.
  */
@@ -119,51 +182,45 @@ targets_from_file(struct pgr_target_list *l, const char *path, char *err,
     size_t errlen)
 {
 	struct pgr_evidence cf = { 0 };
-	char *line = NULL, src[300];
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	FILE *f;
+	char *buf, *line, *next, *end, *p, src[300], ignored[512];
+	size_t len = 0, lineno = 0, n;
 	int rc = 0;
 
-	if (pgr_evidence_load(&cf, path, err, errlen) == 0 &&
-	    cf.items[0].type == PGR_EV_HEROKU_CONFIG &&
+	if ((buf = read_input(path, &len, err, errlen)) == NULL)
+		return -1;
+	if (pgr_evidence_load_buffer(&cf, path, buf, len, ignored,
+	    sizeof(ignored)) == 0 && cf.items[0].type == PGR_EV_HEROKU_CONFIG &&
 	    cf.items[0].u.config.nurls > 0) {
 		rc = targets_from_config(l, &cf, err, errlen);
-		pgr_evidence_free(&cf);
-		return rc;
+		goto out;
 	}
-	pgr_evidence_free(&cf);
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
-		char *p = line;
-
+	for (line = buf; rc == 0 && line < buf + len; line = next) {
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (end == NULL)
+			end = buf + len;
+		next = end < buf + len ? end + 1 : end;
 		lineno++;
-		if ((size_t)n != strlen(line)) {
+		if (memchr(line, '\0', (size_t)(end - line)) != NULL) {
 			snprintf(err, errlen, "--targets %s:%zu: NUL byte in line", path, lineno);
 			rc = -1;
 			break;
 		}
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-		    line[n - 1] == ' ' || line[n - 1] == '\t'))
+		*end = '\0';
+		n = (size_t)(end - line);
+		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' ||
+		    line[n - 1] == '\t'))
 			line[--n] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
 		if (*p == '\0' || *p == '#')
 			continue;
 		snprintf(src, sizeof(src), "%s:%zu", path, lineno);
 		rc = pgr_targets_add(l, p, src, PGR_ROLE_POSTGRES, err, errlen);
 	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "--targets %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (line != NULL)
-		explicit_bzero(line, cap);
-	free(line);
-	fclose(f);
+out:
+	pgr_evidence_free(&cf);
+	explicit_bzero(buf, len);
+	free(buf);
 	return rc;
 }
 

@@ -8,6 +8,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h>		/* TCP_INFO with tcpi_bytes_received */
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,15 @@
 #include "probes/pgmsg.h"
 
 #define MAX_PARAMS 48
+
+/*
+ * A TLS handshake and a login take a few kilobytes from the server.  A
+ * server that answers the SSLRequest or the startup packet with an
+ * old-protocol error and no NUL makes libpq read and keep everything it
+ * sends (hundreds of megabytes a second on a fast link); past this many
+ * bytes the attempt ends instead.
+ */
+#define MAX_LOGIN_BYTES (1024 * 1024)
 
 static int ex_index = -1;
 
@@ -272,6 +284,11 @@ query_send(struct pgr_probe *p)
 		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
 		return;
 	}
+	/*
+	 * Rows one at a time: libpq otherwise keeps a whole result until its
+	 * last row, and a server can send rows without end.
+	 */
+	PQsetSingleRowMode(p->conn);
 	query_arm(p);
 }
 
@@ -320,17 +337,35 @@ query_step(struct pgr_probe *p, short revents)
 			query_finished(p);
 			return;
 		}
-		if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-		    PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    q->status != PGR_QUERY_ERROR) {
-			const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		switch (PQresultStatus(res)) {
+		case PGRES_TUPLES_OK:
+		case PGRES_COMMAND_OK:
+		case PGRES_SINGLE_TUPLE:
+			break;
+		case PGRES_COPY_IN:
+		case PGRES_COPY_OUT:
+		case PGRES_COPY_BOTH:
+			/*
+			 * In a COPY state PQisBusy() is false and PQgetResult()
+			 * returns a COPY result again and again, never NULL.
+			 */
+			PQclear(res);
+			query_fail(p, PGR_QUERY_ERROR,
+			    "the server answered with COPY; pgreach times plain queries only");
+			return;
+		default:
+			if (q->status != PGR_QUERY_ERROR) {
+				const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+				const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-			q->status = PGR_QUERY_ERROR;
-			snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "");
-			snprintf(q->message, sizeof(q->message), "%s",
-			    m ? m : PQresultErrorMessage(res));
-			pgr_scrub_secret(q->message, sizeof(q->message), p->target->password);
+				q->status = PGR_QUERY_ERROR;
+				snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "");
+				snprintf(q->message, sizeof(q->message), "%s",
+				    m ? m : PQresultErrorMessage(res));
+				pgr_scrub_secret(q->message, sizeof(q->message),
+				    p->target->password);
+			}
+			break;
 		}
 		PQclear(res);
 	}
@@ -444,6 +479,41 @@ advance(struct pgr_probe *p, ConnStatusType after)
 	}
 }
 
+/* Bytes the server has sent on this connection so far; 0 if unknown. */
+static unsigned long long
+bytes_received(const struct pgr_probe *p)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int fd = PQsocket(p->conn);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) +
+	    sizeof(ti.tcpi_bytes_received))
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+static void
+login_flooded(struct pgr_probe *p)
+{
+	struct pgr_attempt *r = p->res;
+	static const char msg[] = "the server sent more than 1 MiB before the "
+	    "login completed (a login takes a few kilobytes)";
+
+	if (!p->tls_done) {
+		r->tls.status = PGR_TLS_HANDSHAKE;
+		r->tls.ms = since(p);
+		set_detail(r->tls.detail, sizeof(r->tls.detail), msg);
+	} else {
+		r->login.status = PGR_LOGIN_ERROR;
+		r->login.ms = since(p);
+		set_detail(r->login.message, sizeof(r->login.message), msg);
+	}
+	probe_finish(p);
+}
+
 static void
 connect_step(struct pgr_probe *p)
 {
@@ -457,6 +527,11 @@ connect_step(struct pgr_probe *p)
 		return;
 	}
 	advance(p, after);
+	if (p->poll != PGRES_POLLING_OK && p->tcp_done &&
+	    bytes_received(p) > MAX_LOGIN_BYTES) {
+		login_flooded(p);
+		return;
+	}
 	switch (p->poll) {
 	case PGRES_POLLING_OK:
 		p->res->login.status = PGR_OK;

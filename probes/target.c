@@ -4,11 +4,13 @@
  * parameters exactly as the connection will later read them.  What it does
  * not do is keep secrets out of its error messages, so those are scrubbed.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libpq-fe.h>
 
@@ -210,6 +212,100 @@ add_extra(struct pgr_target *t, const char *k, const char *v)
 	return 0;
 }
 
+/*
+ * libpq reads these files itself, with blocking I/O, inside
+ * PQconnectPoll(): a FIFO or a terminal named here would hold the whole run
+ * past its deadline.  A missing file is libpq's to report.
+ */
+static const char *const file_keys[] = {
+	"sslrootcert", "sslcert", "sslkey", "sslcrl", "passfile", NULL
+};
+
+static int
+check_file(const char *key, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; file_keys[i] != NULL; i++)
+		if (strcmp(key, file_keys[i]) == 0)
+			break;
+	if (file_keys[i] == NULL || path[0] == '\0' || stat(path, &st) != 0 ||
+	    S_ISREG(st.st_mode))
+		return 0;
+	snprintf(err, errlen, "%s \"%.200s\" is not a regular file", key, path);
+	return -1;
+}
+
+/*
+ * A host is an IP literal or a DNS name: letters, digits, '-' and '_' in
+ * labels of 1 to 63 bytes, 253 in all (RFC 1035).  libpq has already
+ * percent-decoded the URL, so "%0a" or non-ASCII bytes arrive here; sent to
+ * the resolver they would come back diagnosed as a DNS fault.
+ */
+static bool
+valid_host(const char *h)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	size_t len = strlen(h), label = 0, i;
+
+	if (inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1)
+		return true;
+	if (len > 0 && h[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = h[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return label > 0;
+}
+
+/*
+ * An '@' in a user name or password must be written %40.  Unencoded,
+ * libpq ends the user info at the first '@' and takes the rest of the
+ * password for the host name, which would then be sent to the resolver
+ * and printed in the report.
+ */
+static bool
+several_at(const char *s)
+{
+	const char *p, *end;
+	int n = 0;
+
+	if (strncmp(s, "postgres://", 11) != 0 &&
+	    strncmp(s, "postgresql://", 13) != 0)
+		return false;
+	p = strstr(s, "://") + 3;
+	for (end = p + strcspn(p, "/?#"); p < end; p++)
+		n += *p == '@';
+	return n > 1;
+}
+
+static bool
+valid_sslmode(const char *m)
+{
+	static const char *const modes[] = { "disable", "allow", "prefer",
+	    "require", "verify-ca", "verify-full", NULL };
+	size_t i;
+
+	for (i = 0; modes[i] != NULL; i++)
+		if (strcmp(m, modes[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Copy libpq's parsed options into the target; -1 with err on a bad value. */
 static int
 fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
@@ -221,6 +317,8 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 	for (o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
 			continue;
+		if (check_file(o->keyword, o->val, err, errlen) != 0)
+			return -1;
 		if (strcmp(o->keyword, "host") == 0)
 			t->host = strdup_or_null(o->val);
 		else if (strcmp(o->keyword, "hostaddr") == 0)
@@ -260,6 +358,22 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 		snprintf(err, errlen, "a Unix-domain socket (%s) cannot be a PrivateLink endpoint", t->host);
 		return -1;
 	}
+	if (t->sslmode != NULL && !valid_sslmode(t->sslmode)) {
+		snprintf(err, errlen, "invalid sslmode \"%.20s\": expected disable, allow, prefer, require, verify-ca or verify-full",
+		    has_control_bytes(t->sslmode) ? "?" : t->sslmode);
+		return -1;
+	}
+	if (!valid_host(t->host)) {
+		char shown[72];
+		size_t i;
+
+		snprintf(shown, sizeof(shown), "%s", t->host);
+		for (i = 0; shown[i] != '\0'; i++)
+			if ((unsigned char)shown[i] < 0x20 || (unsigned char)shown[i] >= 0x7f)
+				shown[i] = '?';
+		snprintf(err, errlen, "invalid host \"%s\": expected a DNS name or an IP address", shown);
+		return -1;
+	}
 	if (port == NULL || port[0] == '\0')
 		port = getenv("PGPORT");
 	if (port == NULL || port[0] == '\0')
@@ -290,6 +404,10 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 	}
 	if (s[0] == '\0') {
 		snprintf(err, errlen, "%s: empty target", source);
+		return -1;
+	}
+	if (several_at(s)) {
+		snprintf(err, errlen, "%s: more than one '@' before the host: write an '@' in the user name or password as %%40", source);
 		return -1;
 	}
 	opts = PQconninfoParse(s, &perr);

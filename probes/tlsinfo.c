@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -34,9 +35,21 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err, size_t errl
 		return -1;
 	}
 	if (rootcert != NULL) {
-		FILE *f = fopen(rootcert, "r");
+		struct stat st;
+		FILE *f = NULL;
 
-		if (f == NULL) {
+		/*
+		 * A regular file only: fopen() of a FIFO with no writer never
+		 * returns, and libpq (verify-ca, verify-full) would read the same
+		 * file with blocking I/O inside PQconnectPoll().
+		 */
+		if (stat(rootcert, &st) == 0 && !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "cannot read CA bundle \"%s\": not a regular file",
+			    rootcert);
+			pgr_tlsv_free(v);
+			return -1;
+		}
+		if ((f = fopen(rootcert, "r")) == NULL) {
 			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
 			    rootcert, strerror(errno));
 			pgr_tlsv_free(v);

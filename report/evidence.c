@@ -1579,6 +1579,9 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 		skip = bom = 3;	/* a BOM, as Windows editors save */
 	while (skip < len && isspace((unsigned char)p[skip]))
 		skip++;
+	/* Only a BOM and blanks: p[skip] would be one past the end. */
+	if (skip == len)
+		return fail(err, errlen, "%s: the file is blank", name);
 	memset(&it, 0, sizeof(it));
 	if (p[skip] == '{' || p[skip] == '[')
 		rc = parse_json(p + skip, len - skip, &it, &out, name, err, errlen);
@@ -1651,9 +1654,16 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 
 	if (path == NULL || *path == '\0')
 		return fail(err, errlen, "evidence: no file name");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/*
+	 * O_NONBLOCK for the open only: open() of a FIFO that nobody writes
+	 * to never returns.  Reads then block as usual, so a pipe with a slow
+	 * writer (process substitution) is still read to its end, and a FIFO
+	 * with no writer reads as empty.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
 		rc = S_ISDIR(st.st_mode) ? EISDIR : errno;
 		close(fd);
 		return fail(err, errlen, "%s: %s", path, strerror(rc));
