@@ -19,6 +19,15 @@
 
 struct engine;
 
+/*
+ * DNS lookups in flight at once.  Each is an A and an AAAA query on the
+ * one UDP socket c-ares 1.18 keeps per server; a burst of hundreds of them
+ * overflows that socket's receive buffer while the loop is busy with TLS
+ * and SCRAM, and every lost answer costs a retry after budget/8 (1.25 s at
+ * the default 10 s timeout) or, three losses in a row, a false "timeout".
+ */
+#define DNS_INFLIGHT 32
+
 struct target_ctx {
 	struct engine	*e;
 	size_t		 idx;
@@ -35,6 +44,7 @@ struct engine {
 	struct pgr_probe	**probes;
 	size_t			 nprobes, cap;
 	size_t			 next;		/* first probe not yet started */
+	size_t			 next_lookup;	/* first target not yet looked up */
 	size_t			 max_active;
 	struct pollfd		*pfd;
 	size_t			*pfd_probe;	/* pfd slot -> probe index */
@@ -102,6 +112,21 @@ fd_budget(int parallel)
 	return n;
 }
 
+/* Start lookups up to DNS_INFLIGHT in flight (literals answer at once). */
+static void
+start_lookups(struct engine *e)
+{
+	while (e->next_lookup < e->rep->ntargets &&
+	    pgr_dns_pending(e->dns) < DNS_INFLIGHT) {
+		size_t i = e->next_lookup++;
+
+		e->tctx[i] = (struct target_ctx){ e, i };
+		pgr_dns_lookup(e->dns, e->rep->targets[i].host,
+		    &e->rep->results[i].dns, e->t0, e->o->vpc, e->o->nvpc,
+		    on_resolved, &e->tctx[i]);
+	}
+}
+
 static size_t
 start_queued(struct engine *e)
 {
@@ -148,6 +173,15 @@ expire_all(struct engine *e)
 	size_t i;
 
 	pgr_dns_cancel(e->dns);
+	for (i = e->next_lookup; i < e->rep->ntargets; i++) {
+		struct pgr_dns_result *d = &e->rep->results[i].dns;
+
+		d->status = PGR_DNS_TIMEOUT;
+		d->ms = e->deadline - e->t0;
+		snprintf(d->detail, sizeof(d->detail),
+		    "not looked up before the deadline (raise --timeout)");
+	}
+	e->next_lookup = e->rep->ntargets;
 	for (i = 0; i < e->nprobes; i++)
 		pgr_probe_expire(e->probes[i]);
 }
@@ -160,8 +194,10 @@ turn(struct engine *e)
 	double now, left;
 	int wait, r;
 
+	start_lookups(e);
 	active = start_queued(e);
-	if (active == 0 && e->next == e->nprobes && pgr_dns_pending(e->dns) == 0)
+	if (active == 0 && e->next == e->nprobes && pgr_dns_pending(e->dns) == 0 &&
+	    e->next_lookup == e->rep->ntargets)
 		return false;
 	now = pgr_now_ms();
 	left = e->deadline - now;
@@ -231,7 +267,6 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
     size_t errlen)
 {
 	struct engine e;
-	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	e.o = o;
@@ -255,11 +290,6 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		engine_free(&e);
 		return -1;
-	}
-	for (i = 0; i < rep->ntargets; i++) {
-		e.tctx[i] = (struct target_ctx){ &e, i };
-		pgr_dns_lookup(e.dns, rep->targets[i].host, &rep->results[i].dns,
-		    e.t0, o->vpc, o->nvpc, on_resolved, &e.tctx[i]);
 	}
 	while (turn(&e))
 		;

@@ -1,0 +1,452 @@
+#!/usr/bin/env bash
+# Backquotes in single-quoted strings are markdown here, not commands.
+# shellcheck disable=SC2016
+#
+# bench/run.sh: pgreach's speed and scale against its peers, side by side in
+# one run, in the lab (fixtures/lab). As root; about 4 minutes; brings the
+# lab up at the start and down at the end (BENCH_KEEP_LAB=1 leaves it up).
+#
+#   1. healthy: pgreach's full probe and a single login, against psql,
+#      pg_isready, check_pgsql (one login, and four one after another),
+#      check_tcp and check_postgres (hyperfine, --runs BENCH_RUNS)
+#   2. floor: pgbench -C (a TLS + SCRAM connection per transaction), 1 and
+#      4 clients
+#   3. start-up: `pgreach --version`, time to the first packet (strace),
+#      which libraries are set up once per run and which per connection
+#      (ltrace call counts), native cost of the per-connection crypto
+#   4. instructions: callgrind on the full probe (total, top 10, shares)
+#   5. fleet: fixtures/lab/fleet 256, then --targets with 1/16/64/256
+#      targets (each with its PgBouncer sibling), default --parallel and 64;
+#      wall time, peak RSS (/usr/bin/time -v), DNS datagrams dropped,
+#      massif on 64 targets
+#   6. failure: scenario sg-drop, every tool with the same timeout
+#
+# Writes bench/results/<UTC date>.md (the report), <date>-*.json (hyperfine)
+# and <date>-callgrind.txt / <date>-massif.txt.
+#
+# Network safety: every probe, peer tool and profiler runs inside the lab's
+# client namespace (ip netns exec pgr-client), which has no default route;
+# the root namespace sends nothing anywhere. URLs carry no password: every
+# tool gets it from PGPASSWORD.
+#
+# Environment: PGREACH (binary; default ./pgreach of this tree),
+# BENCH_RUNS (healthy runs, default 30), BENCH_FAIL_RUNS (default 3),
+# BENCH_FLEET_RUNS (default 3), BENCH_TIMEOUT (failure timeout, default 2),
+# BENCH_FLEET (largest fleet, default 256), BENCH_KEEP_LAB=1, BENCH_ALT
+# (a second pgreach binary, e.g. a patched build: adds fleet rows for it).
+#
+# Debian packages: hyperfine valgrind strace ltrace time
+# monitoring-plugins-basic monitoring-plugins-standard check-postgres
+# postgresql-15 postgresql-client-15 jq gcc libssl-dev iproute2 (plus the lab's).
+
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd -- "$here/.." && pwd)
+lab=$repo/fixtures/lab
+PGREACH=${PGREACH:-$repo/pgreach}
+RUNS=${BENCH_RUNS:-30}
+FAIL_RUNS=${BENCH_FAIL_RUNS:-3}
+FLEET_RUNS=${BENCH_FLEET_RUNS:-3}
+T=${BENCH_TIMEOUT:-2}
+FLEET=${BENCH_FLEET:-256}
+PLUGINS=/usr/lib/nagios/plugins
+PG_BIN=/usr/lib/postgresql/15/bin
+
+prog=${0##*/}
+say() { printf '%s: %s\n' "$prog" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Preconditions
+# ---------------------------------------------------------------------------
+
+[[ $(id -u) -eq 0 ]] || die "run as root (the lab uses network namespaces)"
+[[ -x $PGREACH ]] || die "no pgreach at $PGREACH (build it, or set PGREACH)"
+PGREACH=$(cd -- "$(dirname -- "$PGREACH")" && pwd)/$(basename -- "$PGREACH")
+need() {
+    local bin=$1 pkg=$2
+    command -v "$bin" >/dev/null 2>&1 || [[ -x $bin ]] || die "$bin not found: apt-get install $pkg"
+}
+need hyperfine hyperfine
+need valgrind valgrind
+need callgrind_annotate valgrind
+need ms_print valgrind
+need strace strace
+need ltrace ltrace
+need /usr/bin/time time
+need jq jq
+need cc gcc
+need check_postgres check-postgres
+need "$PLUGINS/check_pgsql" monitoring-plugins-standard
+need "$PLUGINS/check_tcp" monitoring-plugins-basic
+need "$PG_BIN/pgbench" postgresql-15
+need "$PG_BIN/psql" postgresql-client-15
+need "$PG_BIN/pg_isready" postgresql-client-15
+need nstat iproute2
+
+date=$(date -u +%F)
+results=$here/results
+mkdir -p "$results"
+md=$results/$date.md
+work=$(mktemp -d /tmp/pgreach-bench.XXXXXX)
+body=$work/body.md
+: >"$body"
+t_start=$SECONDS
+
+cleanup() {
+    local rc=$?
+    if [[ ${BENCH_KEEP_LAB:-0} != 1 ]]; then
+        "$lab/down" >/dev/null 2>&1 || say "warning: fixtures/lab/down failed"
+    fi
+    rm -rf -- "$work"
+    exit "$rc"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+# nsx CMD...: run CMD inside the lab's client namespace (no default route).
+nsx() { ip netns exec "$LAB_NS_CLIENT" "$@"; }
+
+out() { printf '%s\n' "$@" >>"$body"; }
+
+# hf JSON ARGS...: hyperfine inside the client namespace, no shell between
+# it and the commands, bounded by --runs in ARGS and by a 5-minute timeout.
+hf() {
+    local json=$1; shift
+    nsx timeout 300 hyperfine -N --style basic --export-json "$json" "$@" \
+        >>"$work/hyperfine.log" 2>&1 || { tail -20 "$work/hyperfine.log" >&2; die "hyperfine failed ($json)"; }
+}
+
+# med JSON NAME: median of command NAME in ms.
+med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"; }
+# maxt JSON NAME: slowest run of NAME in ms.
+maxt() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .max * 1000' "$1"; }
+# codes JSON NAME: the distinct exit codes of NAME's runs.
+codes() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .exit_codes | unique | map(tostring) | join(",")' "$1"; }
+
+# calc EXPR: awk arithmetic, printed with %.3g-like rounding by the caller.
+calc() { awk "BEGIN { print $* }"; }
+fmt() { awk -v v="$1" -v f="${2:-%.1f}" 'BEGIN { printf f, v }'; }
+# grp N: N with thousands separators (the C locale's printf has none).
+grp() { sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta' <<<"$1"; }
+
+# table JSON REF: a markdown table of a hyperfine run, ratios to REF's median.
+table() {
+    local json=$1 ref=$2
+    out "| command | median ms | mean ± σ ms | min … max ms | exit | × $ref |" \
+        "|---|---:|---:|---:|---:|---:|"
+    jq -r --arg ref "$ref" '
+        (.results[] | select(.command == $ref) | .median) as $r
+        | .results[]
+        | "| \(.command) | \(.median * 1000 * 10 | round / 10) | \(.mean * 1000 * 10 | round / 10) ± \(.stddev * 1000 * 10 | round / 10) | \(.min * 1000 * 10 | round / 10) … \(.max * 1000 * 10 | round / 10) | \(.exit_codes | unique | map(tostring) | join(",")) | \(.median / $r * 100 | round / 100) |"
+    ' "$json" >>"$body"
+}
+
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "**met**"; else echo "**not met**"; fi; }
+
+# udp_counter NS NAME: a kernel UDP counter inside namespace NS.
+udp_counter() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
+
+# ---------------------------------------------------------------------------
+say "lab up"
+"$lab/up" >"$work/up.log" 2>&1 || { tail -20 "$work/up.log" >&2; die "fixtures/lab/up failed"; }
+# shellcheck disable=SC1091
+. "${PGREACH_LAB_DIR:-/run/pgreach-lab}/state.env"
+export PGPASSWORD=$LAB_PASSWORD PGSSLMODE=require PGCONNECT_TIMEOUT=10
+unset PGHOST PGPORT PGDATABASE PGUSER PGSERVICE 2>/dev/null || true
+
+URL="postgres://$LAB_USER@$LAB_HOST:5432/$LAB_DB"
+ZURL="postgres://$LAB_USER@$LAB_HOST_ZONAL_A:5432/$LAB_DB"
+PGR=("$PGREACH" --sslrootcert "$LAB_CA")
+pgr="$PGREACH --sslrootcert $LAB_CA"
+
+pgreach_version=$("$PGREACH" --version)
+{
+    printf '# pgreach benchmark, %s\n\n' "$date"
+    printf -- '- pgreach: `%s` (%s)\n' "$pgreach_version" "$PGREACH"
+    printf -- '- machine: %s cores, %s, kernel %s; the servers (PostgreSQL %s, PgBouncer, dnsmasq) run on the same cores in the lab namespaces\n' \
+        "$(nproc)" "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
+        "$("$PG_BIN/postgres" --version | awk '{ print $3 }')"
+    printf -- '- tools: %s; %s; check_postgres %s; %s\n' "$(hyperfine --version)" \
+        "$("$PLUGINS/check_pgsql" -V | head -1)" "$(check_postgres --version | awk '{ print $NF }')" \
+        "$(valgrind --version)"
+    printf -- '- every command runs inside `pgr-client` (hyperfine itself too, `-N`: no shell); TLS required everywhere (`sslmode=require`, PGSSLMODE); password from PGPASSWORD\n\n'
+} >"$work/head.md"
+
+# ---------------------------------------------------------------------------
+# 1. Healthy
+# ---------------------------------------------------------------------------
+say "1/6 healthy: hyperfine, $RUNS runs each"
+H=$results/$date-healthy.json
+hf "$H" --warmup 3 --runs "$RUNS" \
+    -n "pgreach full probe (4 pairs, login, 5 queries)" "$pgr $URL" \
+    -n "pgreach full probe, no --sslrootcert (system CA store)" "$PGREACH $URL" \
+    -n "pgreach single login (--no-pgbouncer --count 1, zonal)" "$pgr --no-pgbouncer --count 1 $ZURL" \
+    -n "check_pgsql x4 sequential (literal addresses)" "$here/check_pgsql_4x 10 $LAB_ADDR_A $LAB_ADDR_B $LAB_DB $LAB_USER" \
+    -n "check_pgsql one login (literal A:5432)" "$PLUGINS/check_pgsql -H $LAB_ADDR_A -P 5432 -d $LAB_DB -l $LAB_USER -o sslmode=require -t 10" \
+    -n "check_pgsql one login (zonal name:5432)" "$PLUGINS/check_pgsql -H $LAB_HOST_ZONAL_A -P 5432 -d $LAB_DB -l $LAB_USER -o sslmode=require -t 10" \
+    -n "psql -c 'select 1' (5432)" "$PG_BIN/psql -X -At -c 'select 1' 'host=$LAB_HOST port=5432 dbname=$LAB_DB user=$LAB_USER'" \
+    -n "pg_isready (5432)" "$PG_BIN/pg_isready -q -h $LAB_HOST -p 5432 -d $LAB_DB" \
+    -n "check_tcp x2 (5432, 5433)" "$here/check_tcp_2x 10 $LAB_HOST" \
+    -n "check_postgres --action=connection (5432)" "check_postgres --action=connection --host=$LAB_HOST --port=5432 --dbname=$LAB_DB --dbuser=$LAB_USER --timeout=10"
+
+full=$(med "$H" "pgreach full probe (4 pairs, login, 5 queries)")
+single=$(med "$H" "pgreach single login (--no-pgbouncer --count 1, zonal)")
+cp4=$(med "$H" "check_pgsql x4 sequential (literal addresses)")
+cp1a=$(med "$H" "check_pgsql one login (literal A:5432)")
+cp1n=$(med "$H" "check_pgsql one login (zonal name:5432)")
+
+out "## 1. Healthy (scenario \`healthy\`, $RUNS runs, 3 warm-up)" ""
+table "$H" "check_pgsql x4 sequential (literal addresses)"
+out "" "pgreach's full probe resolves the regional name and runs TCP, SSLRequest + TLS 1.3, a SCRAM login and 5 timed \`SELECT 1\` on 10.0.1.5 and 10.0.2.5 × 5432 and 5433 at once, verifies the chain against the lab CA and writes the text report. check_pgsql logs in (TLS + SCRAM) and disconnects, no query; \`check_pgsql_4x\` runs it on the same four pairs one after another. psql, pg_isready and check_postgres are the PostgreSQL 15 binaries (check_postgres runs Debian's \`psql\` wrapper). check_tcp is a bare TCP connect. The no-\`--sslrootcert\` row is pgreach the way the README shows it: it then verifies against the system store, and \`X509_STORE_set_default_paths()\` parses the whole default CA bundle once per run (SSL_CERT_FILE=${SSL_CERT_FILE:-unset}, SSL_CERT_DIR=${SSL_CERT_DIR:-unset} here)." ""
+
+# ---------------------------------------------------------------------------
+# 2. Floor: pgbench -C
+# ---------------------------------------------------------------------------
+say "2/6 floor: pgbench -C, 2 x 5 s"
+printf 'select 1;\n' >"$work/select1.sql"
+chmod 0644 "$work/select1.sql"
+pgb() {
+    nsx timeout 30 "$PG_BIN/pgbench" -n -C -f "$work/select1.sql" -T 5 "$@" \
+        -h "$LAB_HOST_ZONAL_A" -p 5432 -U "$LAB_USER" "$LAB_DB" 2>&1
+}
+pb1=$(pgb -c 1 -j 1)
+pb4=$(pgb -c 4 -j 4)
+tps1=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1] }' <<<"$pb1")
+tps4=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1] }' <<<"$pb4")
+ct1=$(awk -F'= ' '/average connection time/ { split($2, a, " "); print a[1] }' <<<"$pb1")
+ct4=$(awk -F'= ' '/average connection time/ { split($2, a, " "); print a[1] }' <<<"$pb4")
+[[ -n $tps1 && -n $tps4 ]] || { printf '%s\n%s\n' "$pb1" "$pb4" >&2; die "pgbench gave no tps"; }
+out "## 2. Floor: \`pgbench -n -C -f select1.sql -T 5\` (a TLS + SCRAM connection per transaction, zonal name, 5432)" "" \
+    "| clients | connections/s | ms per connection (machine: 1000 / conn/s) | pgbench average connection time ms |" \
+    "|---:|---:|---:|---:|" \
+    "| 1 (-c 1 -j 1) | $(fmt "$tps1") | $(fmt "$(calc "1000 / $tps1")" %.2f) | $ct1 |" \
+    "| 4 (-c 4 -j 4) | $(fmt "$tps4") | $(fmt "$(calc "1000 / $tps4")" %.2f) | $ct4 |" "" \
+    "At the 4-client rate, the 4 connections of a full probe need at least $(fmt "$(calc "4000 / $tps4")") ms of this machine; pgreach's full probe took $(fmt "$full") ms (×$(fmt "$(calc "$full / (4000 / $tps4)")" %.2f) that floor)." ""
+
+# ---------------------------------------------------------------------------
+# 3. Start-up
+# ---------------------------------------------------------------------------
+say "3/6 start-up: --version, first packet, per-run vs per-connection set-up"
+S=$results/$date-startup.json
+hf "$S" -i --warmup 5 --runs 50 \
+    -n "pgreach --version" "$PGREACH --version" \
+    -n "psql --version" "$PG_BIN/psql --version" \
+    -n "check_pgsql -V" "$PLUGINS/check_pgsql -V"
+
+# Time from execve to the first connect()/send*() (strace with seccomp-bpf,
+# so untraced syscalls run at full speed); median of 5.
+first_packet() {
+    local f=$work/strace.txt
+    for _ in 1 2 3 4 5; do
+        nsx strace -f --seccomp-bpf -ttt -e trace=execve,connect,sendto,sendmsg,sendmmsg \
+            -o "$f" "$@" >/dev/null 2>&1 || true
+        awk '/ execve\(/ && !t0 { t0 = $2 } / (connect|sendto|sendmsg|sendmmsg)\(/ && !t1 { t1 = $2 }
+             END { printf "%.2f\n", (t1 - t0) * 1000 }' "$f"
+    done | sort -n | sed -n 3p
+}
+fp_pgreach=$(first_packet "${PGR[@]}" "$URL")
+fp_cp=$(first_packet "$PLUGINS/check_pgsql" -H "$LAB_ADDR_A" -P 5432 -d "$LAB_DB" -l "$LAB_USER" -o sslmode=require)
+fp_psql=$(first_packet "$PG_BIN/psql" -X -At -c 'select 1' "host=$LAB_HOST port=5432 dbname=$LAB_DB user=$LAB_USER")
+
+
+cc -O2 -o "$work/cryptocost" "$here/cryptocost.c" -lssl -lcrypto
+"$work/cryptocost" >"$work/crypto.txt"
+cost() { awk -v k="$1" '$1 == k { print $2 }' "$work/crypto.txt"; }
+
+out "## 3. Start-up" ""
+table "$S" "check_pgsql -V"
+out "" "Time from \`execve\` to the first \`connect\`/\`send*\` (strace -f --seccomp-bpf -ttt, median of 5): pgreach $fp_pgreach ms (the UDP connect to the resolver), check_pgsql $fp_cp ms, psql $fp_psql ms." "" "@@LTRACE@@" ""
+out "" "Native cost of the per-connection crypto on this machine (\`bench/cryptocost.c\`, median of 7 rounds): \`SSL_CTX_new\`+free $(cost ssl_ctx) µs; SCRAM SaltedPassword (4096 iterations) as libpq 15 computes it (a fresh \`HMAC_Init_ex\` per iteration) $(cost scram_pq) µs, against $(cost scram_ossl) µs for the same PBKDF2 through \`PKCS5_PBKDF2_HMAC\`." ""
+
+# ---------------------------------------------------------------------------
+# 4. Instructions: callgrind
+# ---------------------------------------------------------------------------
+say "4/6 callgrind on the full probe"
+nsx timeout 300 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+    "${PGR[@]}" -t 60 "$URL" >/dev/null 2>"$work/cg.err" || { tail "$work/cg.err" >&2; die "callgrind run failed"; }
+cg_total=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
+callgrind_annotate --inclusive=yes "$work/cg.out" >"$results/$date-callgrind.txt" 2>/dev/null
+cgcalls() { awk -v FNS="$1" -f "$here/cgcalls.awk" "$work/cg.out"; }
+out "## 4. Instructions (callgrind, full probe, 4 connections)" "" \
+    "Total: **$(grp "$cg_total") instructions** ($(fmt "$(calc "$cg_total / 4 / 1e6")") M per connection). Top 10 by inclusive cost (\`callgrind_annotate --inclusive=yes\`, process entry frames left out; full list in \`$date-callgrind.txt\`):" "" \
+    '| Ir | % | function |' '|---:|---:|---|'
+awk '/^-+$/ { sep++; next }
+     sep >= 5 && /^ *[0-9,]+ +\(/ && !/below main|libc_start|ld-linux-x86-64\.so\.2\]$/ { print; if (++n == 10) exit }' \
+    "$results/$date-callgrind.txt" \
+    | sed -E 's/^ *([0-9,]+) +\( *([0-9.]+%)\) +(.*)$/| \1 | \2 | `\3` |/; s#\[/[^]]*/([^/]+)\]#[\1]#; s#`[^`:]*/([^/:]+:)#`\1#' >>"$body"
+out "" "Where the instructions go (inclusive, summed over call sites; calls from every library counted):" "" \
+    '| what | function(s) | calls | Ir | share |' '|---|---|---:|---:|---:|'
+share_row() {
+    local what=$1 fns=$2 n ir
+    read -r n ir < <(cgcalls "$fns" | awk '{ n += $2; ir += $3 } END { print n + 0, ir + 0 }')
+    out "| $what | \`${fns//,/\`, \`}\` | $n | $(grp "$ir") | $(fmt "$(calc "100 * $ir / $cg_total")")% |"
+}
+share_row "SCRAM SaltedPassword (libpq → OpenSSL HMAC)" "HMAC_Init_ex,HMAC_Update,HMAC_Final"
+share_row "of which OpenSSL 3 digest fetches" "EVP_MD_fetch"
+share_row "TLS handshakes" "SSL_do_handshake"
+share_row "SSL_CTX per connection (libpq)" "SSL_CTX_new"
+share_row "CA file load (once)" "X509_STORE_load_file"
+share_row "certificate facts + chain verification (pgreach)" "pgr_cert_fill"
+share_row "dynamic linking at start" "_dl_start"
+share_row "c-ares" "ares_init_options,ares_getaddrinfo,ares_process_fd"
+share_row "libpq connection start" "PQconnectStartParams"
+share_row "diagnosis + text report" "pgr_diagnose,pgr_write_text"
+out ""
+
+# ---------------------------------------------------------------------------
+# 5. Fleet
+# ---------------------------------------------------------------------------
+say "5/6 fleet: fixtures/lab/fleet $FLEET"
+"$lab/fleet" "$FLEET" >"$work/fleet.log" 2>&1 || { tail -20 "$work/fleet.log" >&2; die "fixtures/lab/fleet failed"; }
+sizes=()
+for n in 1 16 64 256; do ((n <= FLEET)) && sizes+=("$n"); done
+for n in "${sizes[@]}"; do
+    head -n "$n" "$LAB_DIR/fleet.txt" | awk -v u="$LAB_USER" -v d="$LAB_DB" '{ print "postgres://" u "@" $1 ":5432/" d }' >"$work/t$n.txt"
+    chmod 0644 "$work/t$n.txt"
+done
+# ltrace call counts, 1 target (4 connections) against 16 fleet targets
+# (32 connections): what grows 8-fold is set up per connection.
+LT_FNS='SSL_CTX_new+SSL_new+OPENSSL_init_ssl+ares_library_init+ares_init_options+ares_getaddrinfo+PQconnectStartParams+X509_STORE_new+X509_STORE_load_file+X509_verify_cert'
+ltcount() {
+    nsx timeout 120 ltrace -f -c -e "$LT_FNS" -o "$work/ltrace.txt" "$@" >/dev/null 2>&1 || true
+    awk '$NF ~ /^[A-Za-z_]/ && $NF != "total" && $(NF-1) ~ /^[0-9]+$/ { print $NF, $(NF-1) }' "$work/ltrace.txt"
+}
+ltcount "${PGR[@]}" "$URL" >"$work/lt1.txt"
+ltcount "${PGR[@]}" --targets "$work/t16.txt" >"$work/lt16.txt"
+lt() { printf '%s\n' "$@" >>"$work/lt.md"; }
+lt "Set-up calls counted with \`ltrace -f -c\`: one target (4 connections) against 16 fleet targets (32 connections):" "" \
+    "| call | 4 connections | 32 connections | so |" "|---|---:|---:|---|"
+while read -r fn n1; do
+    n16=$(awk -v f="$fn" '$1 == f { print $2 }' "$work/lt16.txt"); n16=${n16:-0}
+    if [[ $n1 == "$n16" ]]; then so="once per run"
+    elif [[ $n16 == $((n1 * 8)) ]]; then so="per connection (×8)"
+    else so="grows with targets"; fi
+    lt "| \`$fn\` | $n1 | $n16 | $so |"
+done <"$work/lt1.txt"
+
+F=$results/$date-fleet.json
+# rows: "label|binary|--parallel (0: default)|targets"
+rows=()
+for n in "${sizes[@]}"; do
+    rows+=("$n targets|$PGREACH|0|$n" "$n targets --parallel 64|$PGREACH|64|$n")
+done
+if [[ -n ${BENCH_ALT:-} ]]; then
+    [[ -x $BENCH_ALT ]] || die "BENCH_ALT=$BENCH_ALT is not executable"
+    BENCH_ALT=$(cd -- "$(dirname -- "$BENCH_ALT")" && pwd)/$(basename -- "$BENCH_ALT")
+    nmax=${sizes[-1]}
+    rows+=("$nmax targets [alt]|$BENCH_ALT|0|$nmax" "$nmax targets --parallel 64 [alt]|$BENCH_ALT|64|$nmax")
+fi
+fargs=()
+for r in "${rows[@]}"; do
+    IFS='|' read -r label bin par n <<<"$r"
+    popt=""; ((par > 0)) && popt="--parallel $par "
+    fargs+=(-n "$label" "$bin --sslrootcert $LAB_CA $popt--targets $work/t$n.txt")
+done
+say "5/6 fleet: hyperfine, $FLEET_RUNS runs each"
+hf "$F" -i --warmup 1 --runs "$FLEET_RUNS" "${fargs[@]}"
+
+say "5/6 fleet: peak RSS, DNS drops"
+out "## 5. Fleet (\`fixtures/lab/fleet $FLEET\`: one name and address per target, each with its PgBouncer sibling)" "" \
+    "Wall time: hyperfine, $FLEET_RUNS runs (1 warm-up). The other columns come from one more run under \`/usr/bin/time -v\` with \`--format json\`: peak RSS, pgreach's own CPU, logins that ended with all 5 queries done, targets whose lookup ended in a DNS timeout, and UDP datagrams the kernel dropped because pgreach's resolver socket was full (\`UdpRcvbufErrors\` in pgr-client)." "" \
+    "| run | connections | median ms | min … max ms | exit codes | × 1 target | connections/s | peak RSS KB | CPU s | logins ok | DNS timeouts | DNS replies dropped |" \
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+declare -A rss wall
+m1=$(med "$F" "1 targets")
+for r in "${rows[@]}"; do
+    IFS='|' read -r label bin par n <<<"$r"
+    popt=(); ((par > 0)) && popt=(--parallel "$par")
+    d0=$(udp_counter "$LAB_NS_CLIENT" UdpRcvbufErrors)
+    nsx /usr/bin/time -v -o "$work/timev.txt" "$bin" --sslrootcert "$LAB_CA" "${popt[@]}" \
+        --format json --targets "$work/t$n.txt" >"$work/f.json" 2>/dev/null || true
+    d1=$(udp_counter "$LAB_NS_CLIENT" UdpRcvbufErrors)
+    rss[$label]=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/timev.txt")
+    cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$work/timev.txt")
+    ok=$(jq '[.targets[].attempts[] | select(.query.status == "ok" and .query.done == 5)] | length' "$work/f.json")
+    dnsto=$(jq '[.targets[] | select(.dns.status == "timeout")] | length' "$work/f.json")
+    mn=$(med "$F" "$label")
+    wall[$label]=$mn
+    out "| $label | $((2 * n)) | $(fmt "$mn") | $(fmt "$(jq -r --arg n "$label" '.results[] | select(.command == $n) | .min * 1000' "$F")") … $(fmt "$(maxt "$F" "$label")") | $(codes "$F" "$label") | $(fmt "$(calc "$mn / $m1")" %.1f) | $(fmt "$(calc "2000 * $n / $mn")" %.0f) | ${rss[$label]} | $cpu | $ok / $((2 * n)) | $dnsto | $((d1 - d0)) |"
+done
+nmax=${sizes[-1]}
+per_target=$(calc "(${rss[$nmax targets]} - ${rss[1 targets]}) / ($nmax - 1)")
+out "" "Peak RSS grows by **$(fmt "$per_target") KB per target** ($(fmt "$(calc "$per_target / 2")") KB per connection) from 1 to $nmax targets; with \`--parallel 64\` it is ${rss[$nmax targets --parallel 64]} KB at $nmax targets. At $nmax targets pgreach made $(fmt "$(calc "2000 * $nmax / ${wall[$nmax targets]}")" %.0f) connections/s; pgbench -C made $(fmt "$tps4") with 4 clients (5432 only; PgBouncer logins cost the server less than a PostgreSQL backend fork)."
+[[ -n ${BENCH_ALT:-} ]] && out "" "\`[alt]\` rows: $BENCH_ALT (\`$("$BENCH_ALT" --version)\`)."
+out ""
+
+say "5/6 fleet: massif on 64 targets"
+if ((FLEET >= 64)); then
+    nsx timeout 300 valgrind --tool=massif --massif-out-file="$work/massif.out" \
+        "${PGR[@]}" -t 120 --format json --targets "$work/t64.txt" >"$work/massif.json" 2>"$work/massif.err" || true
+    ms_print "$work/massif.out" >"$work/massif.txt"
+    peak_heap=$(awk '/^ *[0-9]+ +[0-9,]+ +[0-9,]+ +[0-9,]+/ { gsub(/,/, "", $3); if ($3 + 0 > m) m = $3 + 0 } END { print m }' "$work/massif.txt")
+    # The peak snapshot's tree goes with the results (cut to 400 lines).
+    awk -v p="$(sed -nE 's/.*[[ ]([0-9]+) \(peak\).*/\1/p' "$work/massif.txt")" \
+        '$1 == p && $2 ~ /^[0-9,]+$/ { on = 1 } on && n++ < 400' "$work/massif.txt" >"$results/$date-massif.txt"
+    out "Massif, 64 targets (128 connections open at once): peak heap **$(grp "$peak_heap") B**, $(fmt "$(calc "$peak_heap / 128 / 1024")") KB per connection. Largest allocation sites at the peak (who asked for the memory):" "" \
+        '| bytes | % of peak heap | allocated by | reached from |' '|---:|---:|---|---|'
+    awk -v max=12 -f "$here/massif_peak.awk" "$work/massif.txt" >>"$body"
+    out ""
+fi
+
+# ---------------------------------------------------------------------------
+# 6. Failure: sg-drop
+# ---------------------------------------------------------------------------
+say "6/6 failure: scenario sg-drop, timeout $T s, $FAIL_RUNS runs each"
+"$lab/scenario" sg-drop >"$work/scenario.log" 2>&1 || { tail "$work/scenario.log" >&2; die "scenario sg-drop failed"; }
+X=$results/$date-failure.json
+xargs_=(
+    -n "pgreach -t $T full probe (4 pairs)" "$pgr -t $T $URL"
+)
+((FLEET >= 256)) && xargs_+=(-n "pgreach -t $T --targets (256 targets, 512 pairs)" "$pgr -t $T --targets $work/t256.txt")
+xargs_+=(
+    -n "check_pgsql -t $T (one pair)" "$PLUGINS/check_pgsql -H $LAB_ADDR_A -P 5432 -d $LAB_DB -l $LAB_USER -o sslmode=require -t $T"
+    -n "check_pgsql x4 sequential -t $T" "$here/check_pgsql_4x $T $LAB_ADDR_A $LAB_ADDR_B $LAB_DB $LAB_USER"
+    -n "psql connect_timeout=$T (5432)" "$PG_BIN/psql -X -At -c 'select 1' 'host=$LAB_HOST port=5432 dbname=$LAB_DB user=$LAB_USER connect_timeout=$T'"
+    -n "pg_isready -t $T (5432)" "$PG_BIN/pg_isready -q -h $LAB_HOST -p 5432 -d $LAB_DB -t $T"
+    -n "check_tcp x2 -t $T" "$here/check_tcp_2x $T $LAB_HOST"
+    -n "check_postgres --timeout=$T" "check_postgres --action=connection --host=$LAB_HOST --port=5432 --dbname=$LAB_DB --dbuser=$LAB_USER --timeout=$T"
+)
+hf "$X" -i --runs "$FAIL_RUNS" "${xargs_[@]}"
+fx4=$(maxt "$X" "pgreach -t $T full probe (4 pairs)")
+out "## 6. Failure (scenario \`sg-drop\`: SYNs to 5432/5433 dropped; timeout $T s for every tool; $FAIL_RUNS runs)" ""
+table "$X" "pgreach -t $T full probe (4 pairs)"
+out "" "Exit codes: pgreach 2 = CRITICAL (with the cause \`security_group\`); check_pgsql 2 = CRITICAL; pg_isready 2 = no response; psql 2 = connection failed. libpq tools (psql, pg_isready) apply connect_timeout to each address in turn, so a name with two addresses takes twice the timeout." ""
+
+# ---------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------
+fx256=""
+((FLEET >= 256)) && fx256=$(maxt "$X" "pgreach -t $T --targets (256 targets, 512 pairs)")
+lim=$(calc "$T * 1000 * 1.05")
+{
+    cat "$work/head.md"
+    printf '## Targets\n\n| target | measured | result |\n|---|---|---|\n'
+    printf '| full probe ≤ ½ × check_pgsql over the same 4 pairs in sequence | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$full")" "$(fmt "$cp4")" "$(fmt "$(calc "$full / $cp4")" %.2f)" "$(verdict "$full <= 0.5 * $cp4")"
+    printf '| single login ≤ one check_pgsql login (by name) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$single")" "$(fmt "$cp1n")" "$(fmt "$(calc "$single / $cp1n")" %.2f)" "$(verdict "$single <= $cp1n")"
+    printf '| single login ≤ one check_pgsql login (literal address, no DNS) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$single")" "$(fmt "$cp1a")" "$(fmt "$(calc "$single / $cp1a")" %.2f)" "$(verdict "$single <= $cp1a")"
+    printf '| failure verdict ≤ --timeout + 5 %% (%s ms), 4 pairs, slowest run | %s ms | %s |\n' \
+        "$(fmt "$lim" %.0f)" "$(fmt "$fx4")" "$(verdict "$fx4 <= $lim")"
+    if [[ -n $fx256 ]]; then
+        printf '| failure verdict ≤ --timeout + 5 %%, 512 pairs, slowest run | %s ms | %s |\n' \
+            "$(fmt "$fx256")" "$(verdict "$fx256 <= $lim")"
+    fi
+    if ((FLEET >= 256)); then
+        printf '| 256 targets < 3 × one target | %s ms vs %s ms (×%s) | %s |\n' \
+            "$(fmt "${wall[256 targets]}")" "$(fmt "$m1")" "$(fmt "$(calc "${wall[256 targets]} / $m1")" %.1f)" "$(verdict "${wall[256 targets]} < 3 * $m1")"
+        printf '| (context) 512 connections at pgbench -C -c 4 rate | ≥ %s ms of this machine | |\n' \
+            "$(fmt "$(calc "512000 / $tps4")" %.0f)"
+    fi
+    printf '\n'
+    awk -v f="$work/lt.md" '$0 == "@@LTRACE@@" { while ((getline l < f) > 0) print l; next } { print }' "$body"
+    printf 'Run time: %d s.\n' $((SECONDS - t_start))
+} >"$md"
+
+say "done in $((SECONDS - t_start)) s: $md"
