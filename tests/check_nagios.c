@@ -19,7 +19,7 @@
 #include "report/verdict.h"
 #include "tests/check_main.h"
 
-#include "tests/report_builder.h"
+#include "tests/report_cases.h"
 }
 
 static const char *perf_item_re =

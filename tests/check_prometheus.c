@@ -19,7 +19,7 @@
 #include "report/verdict.h"
 #include "tests/check_main.h"
 
-#include "tests/report_builder.h"
+#include "tests/report_cases.h"
 }
 
 /* A URL with everything a label value must escape, and a byte that is not UTF-8. */
