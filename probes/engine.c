@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #include "probes/attempt.h"
@@ -45,6 +46,8 @@ struct engine {
 	size_t			 nprobes, cap;
 	size_t			 next;		/* first probe not yet started */
 	size_t			 next_lookup;	/* first target not yet looked up */
+	size_t			*leader;	/* target whose lookup a target shares */
+	bool			*resolved;	/* a target's dns result is in */
 	size_t			 max_active;
 	struct pollfd		*pfd;
 	size_t			*pfd_probe;	/* pfd slot -> probe index */
@@ -75,15 +78,15 @@ add_probe(struct engine *e, struct pgr_attempt *res, size_t target,
 	return 0;
 }
 
-/* A name resolved (or failed): queue one attempt per address. */
+/* Queue one attempt per address of target idx, whose dns result is in. */
 static void
-on_resolved(void *arg, struct pgr_dns_result *dns)
+queue_attempts(struct engine *e, size_t idx)
 {
-	struct target_ctx *tc = arg;
-	struct engine *e = tc->e;
-	struct pgr_target_result *tr = &e->rep->results[tc->idx];
+	struct pgr_target_result *tr = &e->rep->results[idx];
+	const struct pgr_dns_result *dns = &tr->dns;
 	size_t i;
 
+	e->resolved[idx] = true;
 	if (dns->status != PGR_OK || dns->naddrs == 0)
 		return;
 	tr->attempts = calloc(dns->naddrs, sizeof(*tr->attempts));
@@ -93,8 +96,35 @@ on_resolved(void *arg, struct pgr_dns_result *dns)
 	}
 	tr->nattempts = dns->naddrs;
 	for (i = 0; i < dns->naddrs; i++)
-		if (add_probe(e, &tr->attempts[i], tc->idx, &dns->addrs[i]) != 0)
+		if (add_probe(e, &tr->attempts[i], idx, &dns->addrs[i]) != 0)
 			e->oom = true;
+}
+
+/* A target that shares its leader's name takes a copy of its answer. */
+static void
+adopt(struct engine *e, size_t follower, size_t leader)
+{
+	struct pgr_dns_result *d = &e->rep->results[follower].dns;
+
+	*d = e->rep->results[leader].dns;
+	if (d->cnames != NULL && (d->cnames = strdup(d->cnames)) == NULL)
+		e->oom = true;
+	queue_attempts(e, follower);
+}
+
+/* A name resolved (or failed): queue its attempts and its followers'. */
+static void
+on_resolved(void *arg, struct pgr_dns_result *dns)
+{
+	struct target_ctx *tc = arg;
+	struct engine *e = tc->e;
+	size_t k;
+
+	(void)dns;
+	queue_attempts(e, tc->idx);
+	for (k = tc->idx + 1; k < e->next_lookup; k++)
+		if (e->leader[k] == tc->idx && !e->resolved[k])
+			adopt(e, k, tc->idx);
 }
 
 static size_t
@@ -112,14 +142,30 @@ fd_budget(int parallel)
 	return n;
 }
 
-/* Start lookups up to DNS_INFLIGHT in flight (literals answer at once). */
+/*
+ * Start lookups up to DNS_INFLIGHT in flight (literals answer at once).  A
+ * name asked before (a PgBouncer sibling's) is not asked again: the target
+ * follows the first one that asked it.
+ */
 static void
 start_lookups(struct engine *e)
 {
 	while (e->next_lookup < e->rep->ntargets &&
 	    pgr_dns_pending(e->dns) < DNS_INFLIGHT) {
-		size_t i = e->next_lookup++;
+		size_t i = e->next_lookup++, j;
 
+		e->leader[i] = i;
+		for (j = 0; j < i; j++)
+			if (e->leader[j] == j && strcasecmp(e->rep->targets[j].host,
+			    e->rep->targets[i].host) == 0) {
+				e->leader[i] = j;
+				break;
+			}
+		if (e->leader[i] != i) {
+			if (e->resolved[e->leader[i]])
+				adopt(e, i, e->leader[i]);
+			continue;
+		}
 		e->tctx[i] = (struct target_ctx){ e, i };
 		pgr_dns_lookup(e->dns, e->rep->targets[i].host,
 		    &e->rep->results[i].dns, e->t0, e->o->vpc, e->o->nvpc,
@@ -258,6 +304,8 @@ engine_free(struct engine *e)
 	free(e->pfd);
 	free(e->pfd_probe);
 	free(e->tctx);
+	free(e->leader);
+	free(e->resolved);
 	pgr_dns_free(e->dns);
 	pgr_tlsv_free(e->tlsv);
 }
@@ -286,7 +334,10 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	    o->count, e.tlsv };
 	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));
 	e.tctx = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.tctx));
-	if (rep->results == NULL || e.tctx == NULL) {
+	e.leader = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.leader));
+	e.resolved = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.resolved));
+	if (rep->results == NULL || e.tctx == NULL || e.leader == NULL ||
+	    e.resolved == NULL) {
 		snprintf(err, errlen, "out of memory");
 		engine_free(&e);
 		return -1;
