@@ -5,6 +5,7 @@
  * a finding; otherwise not checked, with what would check it.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,13 +17,14 @@ static const struct {
 	const char *causes;	/* the findings' causes (or codes) that fail this step */
 	const char *unknown;	/* what would check it */
 } steps[PGR_STEP__COUNT] = {
-	[PGR_STEP_PROVISIONED] = { "Heroku endpoint service provisioned", "|acceptance|",
+	[PGR_STEP_PROVISIONED] = { "Heroku endpoint service provisioned", "|PRIVATELINK_PROVISIONING|",
 	    "pass `heroku data:privatelink` output with --evidence" },
-	[PGR_STEP_ACCOUNT] = { "AWS account allowed", "|acceptance|",
+	[PGR_STEP_ACCOUNT] = { "AWS account allowed", "|ACCOUNT_NOT_ALLOWED|",
 	    "pass `heroku data:privatelink` and `aws ec2 describe-vpc-endpoints` output with --evidence" },
 	[PGR_STEP_REGION] = { "Endpoint in the database's region", "|region|",
 	    "give --region or AWS_REGION, or evidence" },
-	[PGR_STEP_AVAILABLE] = { "VPC endpoint available", "|acceptance|",
+	[PGR_STEP_AVAILABLE] = { "VPC endpoint available",
+	    "|ENDPOINT_NOT_AVAILABLE|ENDPOINT_STATE|ENDPOINT_NOT_ACCEPTED|",
 	    "pass `aws ec2 describe-vpc-endpoints` output with --evidence" },
 	[PGR_STEP_SECURITY_GROUP] = { "Security group allows TCP 5432-5433", "|security_group|",
 	    "pass `aws ec2 describe-security-groups` output with --evidence" },
@@ -104,6 +106,16 @@ finding_for(const struct group *g, enum pgr_check_step s)
 			return (int)i;
 	}
 	return -1;
+}
+
+/*
+ * A finding the network alone cannot confirm (the second of "security
+ * group or acceptance") leaves its step unknown, not failed.
+ */
+static bool
+possible_only(const struct pgr_finding *f)
+{
+	return f->code != NULL && strcmp(f->code, "ENDPOINT_NOT_ACCEPTED") == 0;
 }
 
 static void set(struct pgr_check_item *, enum pgr_check_state, const char *, ...)
@@ -223,12 +235,18 @@ pgr_checklist(const struct pgr_report *r, const struct pgr_evidence *ev,
 	}
 	find_evidence(&g, ev);
 	for (s = 0; s < PGR_STEP__COUNT; s++) {
+		const struct pgr_finding *f;
+
 		items[s].step = (enum pgr_check_step)s;
 		items[s].title = steps[s].title;
 		items[s].finding = finding_for(&g, (enum pgr_check_step)s);
-		set(&items[s], items[s].finding >= 0 ? PGR_CHECK_FAIL : PGR_CHECK_UNKNOWN,
-		    "%s", items[s].finding >= 0 ? r->findings[items[s].finding].summary :
-		    steps[s].unknown);
+		f = items[s].finding >= 0 ? &r->findings[items[s].finding] : NULL;
+		if (f == NULL)
+			set(&items[s], PGR_CHECK_UNKNOWN, "%s", steps[s].unknown);
+		else if (possible_only(f))
+			set(&items[s], PGR_CHECK_UNKNOWN, "possibly: %s", f->summary);
+		else
+			set(&items[s], PGR_CHECK_FAIL, "%s", f->summary);
 	}
 	if (items[PGR_STEP_REGION].finding < 0 || items[PGR_STEP_ACCOUNT].finding < 0 ||
 	    items[PGR_STEP_PROVISIONED].finding < 0 || items[PGR_STEP_AVAILABLE].finding < 0)

@@ -759,7 +759,7 @@ static const struct rule rules[] = {
 	  "TCP to {host} times out although the security groups allow it: a network ACL drops it",
 	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups')." },
 	{ "ENDPOINT_NOT_ACCEPTED", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_second,
-	  "Or the VPC endpoint is not accepted (pendingAcceptance or rejected), which also times out",
+	  "The VPC endpoint may not be accepted yet (pendingAcceptance or rejected), which also times out",
 	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
 	{ "ENDPOINT_STATE", "acceptance", PGR_SEV_CRITICAL, m_vpce_state,
 	  "The VPC endpoint {id} is {state}, not available",

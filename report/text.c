@@ -152,7 +152,7 @@ checklist_text(FILE *f, const struct pgr_report *r, const struct pgr_text_opts *
 	fprintf(f, "\nChecklist for %s\n", r->targets[first].host);
 	for (s = 0; s < PGR_STEP__COUNT; s++) {
 		fprintf(f, "  %s %-38s %s\n", mark(o, it[s].state), it[s].title, it[s].note);
-		if (it[s].state == PGR_CHECK_FAIL && it[s].finding >= 0 &&
+		if (it[s].state != PGR_CHECK_PASS && it[s].finding >= 0 &&
 		    (it[s].finding >= 64 || !shown[it[s].finding])) {
 			const struct pgr_finding *fd = &r->findings[it[s].finding];
 
