@@ -811,7 +811,7 @@ static const struct rule rules[] = {
 	  "Give the right CA bundle with --sslrootcert (and to the app), or use sslmode=require, which encrypts without verifying the chain." },
 	{ "TLS_HANDSHAKE", "tls", PGR_SEV_CRITICAL, m_handshake,
 	  "The TLS handshake on port {port} failed",
-	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS." },
+	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS. With sslmode verify-ca or verify-full, libpq needs the CA bundle: give it with --sslrootcert (or sslrootcert= in the URL); see the attempt's error." },
 	{ "TLS_OLD", "tls", PGR_SEV_CRITICAL, m_old_tls,
 	  "TLS below 1.2 was negotiated",
 	  "Heroku requires TLS 1.2 or newer: update the client's TLS library or its settings." },
