@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "probes/target.h"
+#include "probes/target.h"
 
 enum {
 	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
@@ -164,19 +165,6 @@ push(const char **list, size_t *n, const char *v, const char *opt, char *err,
 	return 0;
 }
 
-static bool
-valid_sslmode(const char *m)
-{
-	static const char *const modes[] = { "disable", "allow", "prefer",
-	    "require", "verify-ca", "verify-full", NULL };
-	size_t i;
-
-	for (i = 0; modes[i] != NULL; i++)
-		if (strcmp(m, modes[i]) == 0)
-			return true;
-	return false;
-}
-
 static int
 parse_format(const char *s, enum pgr_format *f)
 {
@@ -287,7 +275,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		c->nvpc++;
 		return 0;
 	case OPT_SSLMODE:
-		if (!valid_sslmode(arg))
+		if (!pgr_sslmode_valid(arg))
 			return snprintf(err, errlen, "--sslmode: \"%s\" is not a libpq sslmode (disable, allow, prefer, require, verify-ca, verify-full)", shown(arg, v, sizeof(v))), -1;
 		c->sslmode = arg;
 		return 0;

@@ -293,8 +293,8 @@ several_at(const char *s)
 	return n > 1;
 }
 
-static bool
-valid_sslmode(const char *m)
+bool
+pgr_sslmode_valid(const char *m)
 {
 	static const char *const modes[] = { "disable", "allow", "prefer",
 	    "require", "verify-ca", "verify-full", NULL };
@@ -358,7 +358,7 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 		snprintf(err, errlen, "a Unix-domain socket (%s) cannot be a PrivateLink endpoint", t->host);
 		return -1;
 	}
-	if (t->sslmode != NULL && !valid_sslmode(t->sslmode)) {
+	if (t->sslmode != NULL && !pgr_sslmode_valid(t->sslmode)) {
 		snprintf(err, errlen, "invalid sslmode \"%.20s\": expected disable, allow, prefer, require, verify-ca or verify-full",
 		    has_control_bytes(t->sslmode) ? "?" : t->sslmode);
 		return -1;

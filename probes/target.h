@@ -21,6 +21,9 @@
 int	pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 	    struct pgr_target *out, char *err, size_t errlen);
 
+/* One of libpq's sslmode values (disable ... verify-full). */
+bool	pgr_sslmode_valid(const char *mode);
+
 /* The target as a URL with the password replaced; caller frees. */
 char	*pgr_target_url(const struct pgr_target *t);
 

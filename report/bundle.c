@@ -1450,21 +1450,6 @@ aerr:
 
 /* ------------------------------------------------------------------ */
 
-static bool
-sha256_hex(const void *p, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	out[0] = '\0';
-	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		return false;
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return true;
-}
-
 /* Scrub the name and content of members [from, n), then hash them as written. */
 static int
 seal(struct members *m, const struct secrets *s, size_t from)
@@ -1475,7 +1460,7 @@ seal(struct members *m, const struct secrets *s, size_t from)
 		len = strlen(m->v[i].name);
 		if (scrub(s, &m->v[i].name, &len) < 0 ||
 		    scrub(s, &m->v[i].data, &m->v[i].len) < 0 ||
-		    !sha256_hex(m->v[i].data != NULL ? m->v[i].data : "",
+		    !pgr_sha256_hex(m->v[i].data != NULL ? m->v[i].data : "",
 		    m->v[i].len, m->v[i].sha256))
 			return -1;
 	}

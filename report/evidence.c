@@ -238,8 +238,8 @@ push(void *vp, size_t *n, size_t size, const void *elem)
 	return true;
 }
 
-static bool
-sha256_hex(const void *p, size_t len, char out[65])
+bool
+pgr_sha256_hex(const void *p, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -1553,7 +1553,7 @@ finish_item(struct pgr_evidence_item *it, const char *buf, size_t len,
 	it->path = strdup(name);
 	if (it->content == NULL || it->path == NULL)
 		return -1;
-	return sha256_hex(it->content, it->content_len, it->sha256) ? 0 : -1;
+	return pgr_sha256_hex(it->content, it->content_len, it->sha256) ? 0 : -1;
 }
 
 int

@@ -218,6 +218,9 @@ int	pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 	    const void *buf, size_t len, char *err, size_t errlen);
 void	pgr_evidence_free(struct pgr_evidence *ev);
 
+/* The SHA-256 of len bytes at p as 64 hex digits; false if OpenSSL fails. */
+bool	pgr_sha256_hex(const void *p, size_t len, char out[65]);
+
 /* The endpoint with this VpcEndpointId (any case) in any item, or NULL. */
 const struct pgr_vpce *pgr_evidence_find_vpce(const struct pgr_evidence *ev,
 	    const char *vpce_id);
