@@ -18,7 +18,7 @@ enum {
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
 	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_VERSION,
-	OPT_PARALLEL, OPT_TARGETS, OPT_WAIT
+	OPT_PARALLEL, OPT_THREADS, OPT_TARGETS, OPT_WAIT
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +43,7 @@ static const struct option long_opts[] = {
 	{ "no-pgbouncer",	no_argument,	   NULL, OPT_NO_PGBOUNCER },
 	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
 	{ "parallel",		required_argument, NULL, OPT_PARALLEL },
+	{ "threads",		required_argument, NULL, OPT_THREADS },
 	{ "targets",		required_argument, NULL, OPT_TARGETS },
 	{ "wait",		required_argument, NULL, OPT_WAIT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
@@ -86,6 +87,8 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --no-pgbouncer        do not add the 5433 PgBouncer sibling\n"
 "      --targets FILE        more targets, one per line, or `heroku config` output\n"
 "      --parallel N          at most N connections at once\n"
+"      --threads N           step connections on N threads (default: one per\n"
+"                            core, at most 8; 1: the poll loop alone)\n"
 "      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
 "                            DURATION (90s, 15m, 1h) has passed; report the last\n"
 "      --no-color            no colour in text output\n"
@@ -296,6 +299,11 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		if (parse_long(arg, &l, 1, 100000) != 0)
 			return snprintf(err, errlen, "--parallel: \"%s\" is not a whole number from 1 to 100000", shown(arg, v, sizeof(v))), -1;
 		c->parallel = (int)l;
+		return 0;
+	case OPT_THREADS:
+		if (parse_long(arg, &l, 1, 8) != 0)
+			return snprintf(err, errlen, "--threads: \"%s\" is not a whole number from 1 to 8", shown(arg, v, sizeof(v))), -1;
+		c->threads = (int)l;
 		return 0;
 	case 'w': c->warning = arg; return 0;
 	case 'c': c->critical = arg; return 0;

@@ -44,6 +44,7 @@ struct pgr_cli {
 	bool		 no_color;
 	int		 verbose;
 	int		 parallel;
+	int		 threads;			/* --threads; 0: one per core */
 	const char	*targets_file;			/* --targets FILE */
 	double		 wait_s;			/* --wait: keep probing until OK, 0 no */
 	bool		 show_help, show_version;

@@ -22,6 +22,7 @@
 #include "probes/engine.h"
 #include "probes/result.h"
 #include "probes/target.h"
+#include "probes/workers.h"
 #include "report/bundle.h"
 #include "report/diagnose.h"
 #include "report/endpoint.h"
@@ -552,6 +553,7 @@ main(int argc, char **argv)
 		.ndns_servers = c.ndns_servers, .sslmode = c.sslmode,
 		.sslrootcert = c.sslrootcert, .query = c.query, .count = c.count,
 		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
+		.workers = c.threads > 0 ? c.threads : pgr_workers_default(),
 	};
 	/* Only a person watching a terminal wants the progress line. */
 	if (isatty(STDERR_FILENO) && !c.no_color && getenv("NO_COLOR") == NULL &&

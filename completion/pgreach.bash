@@ -12,8 +12,8 @@
 _pgreach_options='--format -t --timeout --dns-server --region --vpc-cidr
 	--sslmode --sslrootcert --query --count -w --warning -c --critical
 	--query-warning --query-critical --cert-warning --cert-critical
-	--evidence --bundle --force --no-pgbouncer --targets --parallel --wait
-	--no-color -v --verbose --version -h --help'
+	--evidence --bundle --force --no-pgbouncer --targets --parallel --threads
+	--wait --no-color -v --verbose --version -h --help'
 _pgreach_formats='text json junit nagios prometheus'
 _pgreach_sslmodes='disable allow prefer require verify-ca verify-full'
 
@@ -66,7 +66,7 @@ _pgreach()
 		;;
 	-t | --timeout | --dns-server | --region | --vpc-cidr | --query | \
 	--count | -w | --warning | -c | --critical | --query-warning | \
-	--query-critical | --cert-warning | --cert-critical | --parallel | --wait)
+	--query-critical | --cert-warning | --cert-critical | --parallel | --threads | --wait)
 		return 0	# a value of the user's own
 		;;
 	esac

@@ -1,9 +1,13 @@
 /*
  * One poll() loop, one deadline.  The resolver's sockets and every
  * attempt's socket are polled together; each wait is bounded by what is
- * left of the run's budget, so no phase can overrun the whole.
+ * left of the run's budget, so no phase can overrun the whole.  With
+ * workers, a probe the loop finds ready is stepped on a worker thread
+ * (it leaves the poll set until the step is back), so four SCRAM logins
+ * take two cores' time, not one core's four times over.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include "probes/dns.h"
 #include "probes/engine.h"
 #include "probes/tlsinfo.h"
+#include "probes/workers.h"
 
 struct engine;
 
@@ -34,6 +39,13 @@ struct target_ctx {
 	size_t		 idx;
 };
 
+/* A probe, and its place in the workers' queue while a step is out. */
+struct slot {
+	struct pgr_probe probe;
+	struct pgr_job	 job;
+	bool		 busy;		/* on a worker: not to be touched */
+};
+
 struct engine {
 	const struct pgr_run_opts *o;
 	struct pgr_report	*rep;
@@ -42,7 +54,7 @@ struct engine {
 	struct pgr_attempt_cfg	 cfg;
 	struct target_ctx	*tctx;
 	double			 t0, deadline;
-	struct pgr_probe	**probes;
+	struct slot		**probes;
 	size_t			 nprobes, cap;
 	size_t			 next;		/* first probe not yet started */
 	size_t			 next_lookup;	/* first target not yet looked up */
@@ -54,26 +66,28 @@ struct engine {
 	size_t			 pfdcap;
 	bool			 oom;
 	double			 last_progress;
+	struct pgr_workers	*pool;		/* NULL: the loop steps probes itself */
 };
 
 static int
 add_probe(struct engine *e, struct pgr_attempt *res, size_t target,
     const struct pgr_addr *a)
 {
-	struct pgr_probe *p;
+	struct slot *p;
 
 	if (e->nprobes == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct pgr_probe **v = realloc(e->probes, cap * sizeof(*v));
+		struct slot **v = realloc(e->probes, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -1;
 		e->probes = v;
 		e->cap = cap;
 	}
-	if ((p = malloc(sizeof(*p))) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
-	pgr_probe_init(p, res, &e->rep->targets[target], a, &e->cfg);
+	pgr_probe_init(&p->probe, res, &e->rep->targets[target], a, &e->cfg);
+	p->job.arg = &p->probe;
 	e->probes[e->nprobes++] = p;
 	return 0;
 }
@@ -173,16 +187,22 @@ start_lookups(struct engine *e)
 	}
 }
 
+/* A probe out on a worker counts as under way; its state is not read. */
+static bool
+underway(const struct slot *s)
+{
+	return s->busy || s->probe.state != PGR_AS_DONE;
+}
+
 static size_t
 start_queued(struct engine *e)
 {
 	size_t i, active = 0;
 
 	for (i = 0; i < e->next; i++)
-		if (e->probes[i]->state != PGR_AS_DONE)
-			active++;
+		active += underway(e->probes[i]);
 	while (e->next < e->nprobes && active < e->max_active) {
-		struct pgr_probe *p = e->probes[e->next++];
+		struct pgr_probe *p = &e->probes[e->next++]->probe;
 
 		p->res->start_ms = pgr_now_ms() - e->t0;
 		pgr_probe_start(p);
@@ -229,7 +249,48 @@ expire_all(struct engine *e)
 	}
 	e->next_lookup = e->rep->ntargets;
 	for (i = 0; i < e->nprobes; i++)
-		pgr_probe_expire(e->probes[i]);
+		pgr_probe_expire(&e->probes[i]->probe);
+}
+
+/* Take back the probes whose step is done. */
+static void
+reap(struct engine *e)
+{
+	struct pgr_job *j;
+
+	for (j = pgr_workers_reap(e->pool); j != NULL; j = j->next)
+		((struct slot *)((char *)j - offsetof(struct slot, job)))->busy = false;
+}
+
+/* Every probe back from the workers, so that none is stepped and expired at once. */
+static void
+recall_all(struct engine *e)
+{
+	if (e->pool == NULL)
+		return;
+	reap(e);
+	while (pgr_workers_busy(e->pool) > 0) {
+		pgr_workers_wait(e->pool);
+		reap(e);
+	}
+}
+
+static void
+step(struct engine *e, struct slot *s, short revents)
+{
+	if (e->pool == NULL) {
+		pgr_probe_step(&s->probe, revents);
+		return;
+	}
+	s->busy = true;
+	s->job.revents = revents;
+	pgr_workers_submit(e->pool, &s->job);
+}
+
+static void
+step_job(void *arg, short revents)
+{
+	pgr_probe_step(arg, revents);
 }
 
 /* One turn of the loop; returns false when the run is over. */
@@ -248,19 +309,25 @@ turn(struct engine *e)
 	now = pgr_now_ms();
 	left = e->deadline - now;
 	if (left <= 0 || e->oom) {
+		recall_all(e);
 		expire_all(e);
 		return false;
 	}
-	if (grow_pfd(e, active + 16) != 0) {
+	if (grow_pfd(e, active + 17) != 0) {
 		e->oom = true;
 		return true;
 	}
 	nd = pgr_dns_pollfds(e->dns, e->pfd, 16);
 	n = nd;
+	if (e->pool != NULL) {
+		e->pfd[n].fd = pgr_workers_fd(e->pool);
+		e->pfd[n].events = POLLIN;
+		e->pfd[n++].revents = 0;
+	}
 	for (i = 0; i < e->next; i++) {
-		struct pgr_probe *p = e->probes[i];
+		struct pgr_probe *p = &e->probes[i]->probe;
 
-		if (p->state == PGR_AS_DONE || p->fd < 0)
+		if (e->probes[i]->busy || p->state == PGR_AS_DONE || p->fd < 0)
 			continue;
 		e->pfd[n].fd = p->fd;
 		e->pfd[n].events = p->events;
@@ -273,7 +340,7 @@ turn(struct engine *e)
 			size_t done = 0;
 
 			for (i = 0; i < e->nprobes; i++)
-				done += e->probes[i]->state == PGR_AS_DONE;
+				done += !underway(e->probes[i]);
 			e->o->progress(e->o->progress_arg, done, e->nprobes,
 			    pgr_dns_pending(e->dns), now - e->t0);
 			e->last_progress = now;
@@ -287,9 +354,12 @@ turn(struct engine *e)
 		return true;
 	}
 	pgr_dns_process(e->dns, e->pfd, nd);
-	for (i = nd; r > 0 && i < n; i++)
+	i = nd;
+	if (e->pool != NULL && e->pfd[i++].revents != 0)
+		reap(e);
+	for (; r > 0 && i < n; i++)
 		if (e->pfd[i].revents != 0)
-			pgr_probe_step(e->probes[e->pfd_probe[i]], e->pfd[i].revents);
+			step(e, e->probes[e->pfd_probe[i]], e->pfd[i].revents);
 	return true;
 }
 
@@ -298,6 +368,7 @@ engine_free(struct engine *e)
 {
 	size_t i;
 
+	pgr_workers_free(e->pool);
 	for (i = 0; i < e->nprobes; i++)
 		free(e->probes[i]);
 	free(e->probes);
@@ -320,6 +391,9 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	e.o = o;
 	e.rep = rep;
 	e.max_active = fd_budget(o->parallel);
+	if (o->workers > 1 &&
+	    pgr_workers_new(&e.pool, o->workers, step_job, err, errlen) != 0)
+		e.pool = NULL;	/* no threads to be had: the loop steps them */
 	if (pgr_tlsv_new(&e.tlsv, o->sslrootcert, err, errlen) != 0 ||
 	    pgr_dns_new(&e.dns, o->dns_servers, o->ndns_servers,
 	    o->timeout_s * 1000.0, err, errlen) != 0) {

@@ -19,6 +19,7 @@ struct pgr_run_opts {
 	const char	*query;
 	int		 count;
 	int		 parallel;	/* attempts at once; 0: as the fd limit allows */
+	int		 workers;	/* threads to step probes on; <= 1: none */
 	const struct pgr_cidr *vpc;
 	size_t		 nvpc;
 	/* Called about every 100 ms while the run goes on; may be NULL. */
