@@ -564,6 +564,7 @@ main(int argc, char **argv)
 		pgr_report_free(&rep);
 		pgr_evidence_free(&ev);
 		ares_library_cleanup();
+		pgr_bundle_unload();
 		return fail(argc, argv, err);
 	}
 	rc = write_report(&c, &ev, &no, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
@@ -579,5 +580,6 @@ main(int argc, char **argv)
 	pgr_report_free(&rep);
 	pgr_evidence_free(&ev);
 	ares_library_cleanup();
+	pgr_bundle_unload();
 	return rc;
 }

@@ -71,6 +71,9 @@ int	pgr_bundle_check(const char *path, bool force, char *err,
  */
 char	**pgr_bundle_argv(int argc, char *const argv[]);
 
+/* Close libarchive if --bundle opened it (at exit: nothing is left mapped). */
+void	pgr_bundle_unload(void);
+
 /*
  * Tests only: read /etc and /proc and /sys under root instead of "/"
  * (NULL restores "/").
