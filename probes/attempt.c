@@ -152,8 +152,12 @@ tls_facts(struct pgr_probe *p)
 		snprintf(t->version, sizeof(t->version), "%s", v);
 	if ((v = PQsslAttribute(p->conn, "cipher")) != NULL)
 		snprintf(t->cipher, sizeof(t->cipher), "%s", v);
-	if ((v = PQsslAttribute(p->conn, "key_bits")) != NULL)
-		t->key_bits = atoi(v);
+	/*
+	 * Not PQsslAttribute(conn, "key_bits"): libpq 15 formats it into one
+	 * static buffer, which two workers would write at once.
+	 */
+	if (ssl != NULL)
+		SSL_get_cipher_bits(ssl, &t->key_bits);
 	if (p->chain == NULL && ssl != NULL && SSL_get_peer_cert_chain(ssl) != NULL)
 		p->chain = X509_chain_up_ref(SSL_get_peer_cert_chain(ssl));
 	capture_cert(p);

@@ -20,7 +20,7 @@ struct pgr_attempt_cfg {
 	const char	*sslrootcert;
 	const char	*query;
 	int		 count;
-	const struct pgr_tlsv *tlsv;
+	struct pgr_tlsv	*tlsv;
 };
 
 enum pgr_attempt_state {

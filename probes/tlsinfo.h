@@ -21,6 +21,6 @@ void	pgr_tlsv_free(struct pgr_tlsv *v);
 
 /* Facts of a peer chain (leaf first) for host, verified against v. */
 void	pgr_cert_fill(struct pgr_cert *c, STACK_OF(X509) *chain,
-	    const struct pgr_tlsv *v, const char *host, time_t now);
+	    struct pgr_tlsv *v, const char *host, time_t now);
 
 #endif
