@@ -184,6 +184,7 @@ say "1/6 healthy: hyperfine, $RUNS runs each"
 H=$results/$date-healthy.json
 hf "$H" --warmup 3 --runs "$RUNS" \
     -n "pgreach full probe (4 pairs, login, 5 queries)" "$pgr $URL" \
+    -n "pgreach full probe, --threads 1 (the poll loop steps every login)" "$pgr --threads 1 $URL" \
     -n "pgreach full probe, no --sslrootcert (system CA store)" "$PGREACH $URL" \
     -n "pgreach single login (--no-pgbouncer --count 1, zonal)" "$pgr --no-pgbouncer --count 1 $ZURL" \
     -n "check_pgsql x4 sequential (literal addresses)" "$here/check_pgsql_4x 10 $LAB_ADDR_A $LAB_ADDR_B $LAB_DB $LAB_USER" \
@@ -330,21 +331,23 @@ while read -r fn n1; do
 done <"$work/lt1.txt"
 
 F=$results/$date-fleet.json
-# rows: "label|binary|--parallel (0: default)|targets"
+# rows: "label|binary|--parallel (0: default)|targets|--threads (0: default)"
 rows=()
 for n in "${sizes[@]}"; do
-    rows+=("$n targets|$PGREACH|0|$n" "$n targets --parallel 64|$PGREACH|64|$n")
+    rows+=("$n targets|$PGREACH|0|$n|0" "$n targets --parallel 64|$PGREACH|64|$n|0")
 done
+rows+=("${sizes[-1]} targets --threads 1|$PGREACH|0|${sizes[-1]}|1")
 if [[ -n ${BENCH_ALT:-} ]]; then
     [[ -x $BENCH_ALT ]] || die "BENCH_ALT=$BENCH_ALT is not executable"
     BENCH_ALT=$(cd -- "$(dirname -- "$BENCH_ALT")" && pwd)/$(basename -- "$BENCH_ALT")
     nmax=${sizes[-1]}
-    rows+=("$nmax targets [alt]|$BENCH_ALT|0|$nmax" "$nmax targets --parallel 64 [alt]|$BENCH_ALT|64|$nmax")
+    rows+=("$nmax targets [alt]|$BENCH_ALT|0|$nmax|0" "$nmax targets --parallel 64 [alt]|$BENCH_ALT|64|$nmax|0")
 fi
 fargs=()
 for r in "${rows[@]}"; do
-    IFS='|' read -r label bin par n <<<"$r"
+    IFS='|' read -r label bin par n th <<<"$r"
     popt=""; ((par > 0)) && popt="--parallel $par "
+    ((th > 0)) && popt+="--threads $th "
     fargs+=(-n "$label" "$bin --sslrootcert $LAB_CA $popt--targets $work/t$n.txt")
 done
 say "5/6 fleet: hyperfine, $FLEET_RUNS runs each"
@@ -358,8 +361,9 @@ out "## 5. Fleet (\`fixtures/lab/fleet $FLEET\`: one name and address per target
 declare -A rss wall
 m1=$(med "$F" "1 targets")
 for r in "${rows[@]}"; do
-    IFS='|' read -r label bin par n <<<"$r"
+    IFS='|' read -r label bin par n th <<<"$r"
     popt=(); ((par > 0)) && popt=(--parallel "$par")
+    ((th > 0)) && popt+=(--threads "$th")
     d0=$(udp_counter "$LAB_NS_CLIENT" UdpRcvbufErrors)
     nsx /usr/bin/time -v -o "$work/timev.txt" "$bin" --sslrootcert "$LAB_CA" "${popt[@]}" \
         --format json --targets "$work/t$n.txt" >"$work/f.json" 2>/dev/null || true
