@@ -67,6 +67,7 @@ struct engine {
 	bool			 oom;
 	double			 last_progress;
 	struct pgr_workers	*pool;		/* NULL: the loop steps probes itself */
+	bool			 pool_tried;
 };
 
 static int
@@ -293,6 +294,24 @@ step_job(void *arg, short revents)
 	pgr_probe_step(arg, revents);
 }
 
+/*
+ * Start the workers once the run has enough connections for them to pay:
+ * with OpenSSL 3.0 two threads deriving SCRAM keys contend on its
+ * algorithm-fetch lock, so they cost CPU and win wall time only when many
+ * logins are ready at once (bench/README.md).
+ */
+static void
+maybe_start_workers(struct engine *e)
+{
+	char err[128];
+
+	if (e->pool_tried || e->o->workers <= 1 || e->nprobes < e->o->workers_after)
+		return;
+	e->pool_tried = true;
+	if (pgr_workers_new(&e->pool, e->o->workers, step_job, err, sizeof(err)) != 0)
+		e->pool = NULL;	/* no threads to be had: the loop steps them */
+}
+
 /* One turn of the loop; returns false when the run is over. */
 static bool
 turn(struct engine *e)
@@ -302,6 +321,7 @@ turn(struct engine *e)
 	int wait, r;
 
 	start_lookups(e);
+	maybe_start_workers(e);
 	active = start_queued(e);
 	if (active == 0 && e->next == e->nprobes && pgr_dns_pending(e->dns) == 0 &&
 	    e->next_lookup == e->rep->ntargets)
@@ -391,9 +411,6 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	e.o = o;
 	e.rep = rep;
 	e.max_active = fd_budget(o->parallel);
-	if (o->workers > 1 &&
-	    pgr_workers_new(&e.pool, o->workers, step_job, err, errlen) != 0)
-		e.pool = NULL;	/* no threads to be had: the loop steps them */
 	if (pgr_tlsv_new(&e.tlsv, o->sslrootcert, err, errlen) != 0 ||
 	    pgr_dns_new(&e.dns, o->dns_servers, o->ndns_servers,
 	    o->timeout_s * 1000.0, err, errlen) != 0) {

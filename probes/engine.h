@@ -20,6 +20,8 @@ struct pgr_run_opts {
 	int		 count;
 	int		 parallel;	/* attempts at once; 0: as the fd limit allows */
 	int		 workers;	/* threads to step probes on; <= 1: none */
+	size_t		 workers_after;	/* ... started once this many connections
+					   are queued; 0: at once */
 	const struct pgr_cidr *vpc;
 	size_t		 nvpc;
 	/* Called about every 100 ms while the run goes on; may be NULL. */
