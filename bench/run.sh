@@ -164,6 +164,16 @@ ZURL="postgres://$LAB_USER@$LAB_HOST_ZONAL_A:5432/$LAB_DB"
 PGR=("$PGREACH" --sslrootcert "$LAB_CA")
 pgr="$PGREACH --sslrootcert $LAB_CA"
 
+# BENCH_ALT: a second build, measured beside this one (healthy, start-up, fleet).
+alt_h=() alt_s=()
+if [[ -n ${BENCH_ALT:-} ]]; then
+    [[ -x $BENCH_ALT ]] || die "BENCH_ALT=$BENCH_ALT is not executable"
+    BENCH_ALT=$(cd -- "$(dirname -- "$BENCH_ALT")" && pwd)/$(basename -- "$BENCH_ALT")
+    alt_h=(-n "[alt] pgreach full probe" "$BENCH_ALT --sslrootcert $LAB_CA $URL"
+        -n "[alt] pgreach single login" "$BENCH_ALT --sslrootcert $LAB_CA --no-pgbouncer --count 1 $ZURL")
+    alt_s=(-n "[alt] pgreach --version" "$BENCH_ALT --version")
+fi
+
 pgreach_version=$("$PGREACH" --version)
 {
     printf '# pgreach benchmark, %s\n\n' "$date"
@@ -193,7 +203,8 @@ hf "$H" --warmup 3 --runs "$RUNS" \
     -n "psql -c 'select 1' (5432)" "$PG_BIN/psql -X -At -c 'select 1' 'host=$LAB_HOST port=5432 dbname=$LAB_DB user=$LAB_USER'" \
     -n "pg_isready (5432)" "$PG_BIN/pg_isready -q -h $LAB_HOST -p 5432 -d $LAB_DB" \
     -n "check_tcp x2 (5432, 5433)" "$here/check_tcp_2x 10 $LAB_HOST" \
-    -n "check_postgres --action=connection (5432)" "check_postgres --action=connection --host=$LAB_HOST --port=5432 --dbname=$LAB_DB --dbuser=$LAB_USER --timeout=10"
+    -n "check_postgres --action=connection (5432)" "check_postgres --action=connection --host=$LAB_HOST --port=5432 --dbname=$LAB_DB --dbuser=$LAB_USER --timeout=10" \
+    "${alt_h[@]}"
 
 full=$(med "$H" "pgreach full probe (4 pairs, login, 5 queries)")
 single=$(med "$H" "pgreach single login (--no-pgbouncer --count 1, zonal)")
@@ -237,7 +248,7 @@ S=$results/$date-startup.json
 hf "$S" -i --warmup 5 --runs 50 \
     -n "pgreach --version" "$PGREACH --version" \
     -n "psql --version" "$PG_BIN/psql --version" \
-    -n "check_pgsql -V" "$PLUGINS/check_pgsql -V"
+    -n "check_pgsql -V" "$PLUGINS/check_pgsql -V" "${alt_s[@]}"
 
 # Time from execve to the first connect()/send*() (strace with seccomp-bpf,
 # so untraced syscalls run at full speed); median of 5.
@@ -338,8 +349,6 @@ for n in "${sizes[@]}"; do
 done
 rows+=("${sizes[-1]} targets --threads 1|$PGREACH|0|${sizes[-1]}|1")
 if [[ -n ${BENCH_ALT:-} ]]; then
-    [[ -x $BENCH_ALT ]] || die "BENCH_ALT=$BENCH_ALT is not executable"
-    BENCH_ALT=$(cd -- "$(dirname -- "$BENCH_ALT")" && pwd)/$(basename -- "$BENCH_ALT")
     nmax=${sizes[-1]}
     rows+=("$nmax targets [alt]|$BENCH_ALT|0|$nmax|0" "$nmax targets --parallel 64 [alt]|$BENCH_ALT|64|$nmax|0")
 fi
