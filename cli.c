@@ -88,7 +88,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --targets FILE        more targets, one per line, or `heroku config` output\n"
 "      --parallel N          at most N connections at once\n"
 "      --threads N           step connections on N threads (default: one per\n"
-"                            core, at most 8, past 4 connections; 1: none)\n"
+"                            core, at most 8; 1: the poll loop alone)\n"
 "      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
 "                            DURATION (90s, 15m, 1h) has passed; report the last\n"
 "      --no-color            no colour in text output\n"

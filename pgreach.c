@@ -554,7 +554,6 @@ main(int argc, char **argv)
 		.sslrootcert = c.sslrootcert, .query = c.query, .count = c.count,
 		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
 		.workers = c.threads > 0 ? c.threads : pgr_workers_default(),
-		/* Measured: one database's 4 logins gain nothing from threads. */
 		.workers_after = c.threads > 0 ? 0 : PGR_WORKERS_AFTER,
 	};
 	/* Only a person watching a terminal wants the progress line. */

@@ -325,7 +325,13 @@ done
 # (32 connections): what grows 8-fold is set up per connection.
 LT_FNS='SSL_CTX_new+SSL_new+OPENSSL_init_ssl+ares_library_init+ares_init_options+ares_getaddrinfo+PQconnectStartParams+X509_STORE_new+X509_STORE_load_file+X509_verify_cert'
 ltcount() {
-    nsx timeout 120 ltrace -f -c -e "$LT_FNS" -o "$work/ltrace.txt" "$@" >/dev/null 2>&1 || true
+    local try
+    # ltrace now and then counts nothing (seen once in ten runs): try again.
+    for try in 1 2 3; do
+        nsx timeout 120 ltrace -f -c -e "$LT_FNS" -o "$work/ltrace.txt" "$@" >/dev/null 2>&1 || true
+        grep -q 'SSL_CTX_new' "$work/ltrace.txt" 2>/dev/null && break
+        say "ltrace counted nothing (try $try)"
+    done
     awk '$NF ~ /^[A-Za-z_]/ && $NF != "total" && $(NF-1) ~ /^[0-9]+$/ { print $NF, $(NF-1) }' "$work/ltrace.txt"
 }
 ltcount "${PGR[@]}" "$URL" >"$work/lt1.txt"

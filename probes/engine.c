@@ -295,10 +295,10 @@ step_job(void *arg, short revents)
 }
 
 /*
- * Start the workers once the run has enough connections for them to pay:
- * with OpenSSL 3.0 two threads deriving SCRAM keys contend on its
- * algorithm-fetch lock, so they cost CPU and win wall time only when many
- * logins are ready at once (bench/README.md).
+ * Start the workers once there are two connections to step at once: a
+ * lone login gains nothing from them.  (They cost CPU: with OpenSSL 3.0,
+ * threads deriving SCRAM keys contend on its algorithm-fetch lock; see
+ * bench/README.md.)
  */
 static void
 maybe_start_workers(struct engine *e)

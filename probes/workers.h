@@ -20,8 +20,8 @@ struct pgr_workers;
 
 /* How many workers a run gets by default: the online cores, at most 8, */
 int	pgr_workers_default(void);
-/* ... once it has more connections than one database's full probe. */
-#define PGR_WORKERS_AFTER	5
+/* ... once it has this many connections. */
+#define PGR_WORKERS_AFTER	2
 /*
  * Start n threads that call fn(job->arg, job->revents) for each job
  * submitted.  0, or -1 with err (no thread could start).
