@@ -1,6 +1,8 @@
 /*
  * Names for result codes, and the release of results.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,4 +224,17 @@ pgr_report_add_finding(struct pgr_report *r, const char *code,
 	f->evidence = dup_or_null(evidence);
 	f->remedy = dup_or_null(remedy);
 	f->target = target;
+}
+
+int
+pgr_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }

@@ -246,6 +246,13 @@ struct pgr_report {
 
 void pgr_target_free(struct pgr_target *t);
 void pgr_report_free(struct pgr_report *r);
+
+/*
+ * Format one error line into err (when err is not NULL) and return -1: the
+ * library's way to fail with a message, `return pgr_fail(err, len, ...)`.
+ */
+int	pgr_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void pgr_report_reset(struct pgr_report *r);
 void pgr_report_add_finding(struct pgr_report *r, const char *code,
     enum pgr_severity sev, const char *cause, const char *summary,

@@ -1292,23 +1292,6 @@ env_network(struct members *m)
 /* ------------------------------------------------------------------ */
 /* The archive file */
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* The directory part of path: "." for a bare name. */
 static void
 dir_of(const char *path, char *out, size_t len)
@@ -1332,26 +1315,26 @@ create_error(const char *path, int e, char *err, size_t errlen)
 	dir_of(path, dir, sizeof(dir));
 	switch (e) {
 	case EEXIST:
-		return fail(err, errlen, "bundle %s exists; use --force to "
+		return pgr_fail(err, errlen, "bundle %s exists; use --force to "
 		    "overwrite", path);
 	case ENOENT:
-		return fail(err, errlen, "bundle %s: directory %s does not exist",
+		return pgr_fail(err, errlen, "bundle %s: directory %s does not exist",
 		    path, dir);
 	case ENOTDIR:
-		return fail(err, errlen, "bundle %s: %s is not a directory",
+		return pgr_fail(err, errlen, "bundle %s: %s is not a directory",
 		    path, dir);
 	case EISDIR:
-		return fail(err, errlen, "bundle %s: is a directory", path);
+		return pgr_fail(err, errlen, "bundle %s: is a directory", path);
 	case EINVAL:
-		return fail(err, errlen, "bundle %s: not a regular file; --force "
+		return pgr_fail(err, errlen, "bundle %s: not a regular file; --force "
 		    "replaces only a bundle", path);
 	case EACCES:
 	case EPERM:
 	case EROFS:
-		return fail(err, errlen, "bundle %s: cannot write in %s: %s",
+		return pgr_fail(err, errlen, "bundle %s: cannot write in %s: %s",
 		    path, dir, strerror(e));
 	default:
-		return fail(err, errlen, "bundle %s: %s", path, strerror(e));
+		return pgr_fail(err, errlen, "bundle %s: %s", path, strerror(e));
 	}
 }
 
@@ -1364,13 +1347,13 @@ la_load(char *err, size_t errlen)
 	if (la.h != NULL)
 		return 0;
 	if ((h = dlopen(PGR_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return fail(err, errlen, "bundle: cannot load %s (install the Debian package libarchive13): %s",
+		return pgr_fail(err, errlen, "bundle: cannot load %s (install the Debian package libarchive13): %s",
 		    PGR_LIBARCHIVE_SONAME, dlerror());
 #define LA_SYM(f)							\
 	if ((*(void **)&la.f = dlsym(h, #f)) == NULL) {			\
 		dlclose(h);						\
 		memset(&la, 0, sizeof(la));				\
-		return fail(err, errlen, "bundle: %s has no %s",	\
+		return pgr_fail(err, errlen, "bundle: %s has no %s",	\
 		    PGR_LIBARCHIVE_SONAME, #f);				\
 	}
 	LA_FUNCS(LA_SYM)
@@ -1394,7 +1377,7 @@ pgr_bundle_check(const char *path, bool force, char *err, size_t errlen)
 	struct stat st;
 
 	if (path == NULL || path[0] == '\0')
-		return fail(err, errlen, "bundle: no file name");
+		return pgr_fail(err, errlen, "bundle: no file name");
 	if (la_load(err, errlen) != 0)
 		return -1;
 	if (strlen(path) >= PATH_MAX - 32)
@@ -1472,7 +1455,7 @@ write_archive(int fd, const char *path, const char *top, time_t mtime,
 	la_ssize_t n;
 
 	if ((a = la.archive_write_new()) == NULL)
-		return fail(err, errlen, "bundle %s: out of memory", path);
+		return pgr_fail(err, errlen, "bundle %s: out of memory", path);
 	/* pax: names past ustar's 100 bytes (a vpce host name is ~90). */
 	if (la.archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    la.archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
@@ -1504,7 +1487,7 @@ write_archive(int fd, const char *path, const char *top, time_t mtime,
 	la.archive_write_free(a);
 	return 0;
 aerr:
-	fail(err, errlen, "bundle %s: %s", path, la.archive_error_string(a) ?
+	pgr_fail(err, errlen, "bundle %s: %s", path, la.archive_error_string(a) ?
 	    la.archive_error_string(a) : "cannot write the archive");
 	la.archive_entry_free(e);
 	la.archive_write_free(a);
@@ -1568,11 +1551,11 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
 	int fd = -1, rc = -1;
 
 	if (path == NULL || path[0] == '\0')
-		return fail(err, errlen, "bundle: no file name");
+		return pgr_fail(err, errlen, "bundle: no file name");
 	if (strlen(path) >= PATH_MAX - 32)
 		return create_error(path, ENAMETOOLONG, err, errlen);
 	if (r == NULL)
-		return fail(err, errlen, "bundle %s: no report", path);
+		return pgr_fail(err, errlen, "bundle %s: no report", path);
 	if (la_load(err, errlen) != 0)
 		return -1;
 	t0 = r->started_at.tv_sec != 0 ? r->started_at.tv_sec : time(NULL);
@@ -1594,7 +1577,7 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
 	env_network(&m);
 	if (s.oom || m.oom || seal(&m, &s, 0) != 0 ||
 	    manifest(&m, &s, top) != 0) {
-		fail(err, errlen, "bundle %s: out of memory", path);
+		pgr_fail(err, errlen, "bundle %s: out of memory", path);
 		goto out;
 	}
 
@@ -1605,18 +1588,18 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
 		goto out;
 	/* umask may have taken bits from open()'s 0600; it can add none. */
 	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
-		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		pgr_fail(err, errlen, "bundle %s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = close(fd);
 	fd = -1;
 	if (rc != 0) {
-		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		pgr_fail(err, errlen, "bundle %s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = -1;
 	if (made == tmp && rename(tmp, path) != 0) {
-		fail(err, errlen, "bundle %s: %s", path, strerror(errno));
+		pgr_fail(err, errlen, "bundle %s: %s", path, strerror(errno));
 		goto out;
 	}
 	made = NULL;

@@ -26,7 +26,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,22 +43,6 @@
 	"or 'heroku config'"
 
 #define REDACTED	"REDACTED"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Names */
@@ -567,17 +550,17 @@ parse_vpc_endpoints(json_t *list, struct pgr_evidence_item *it,
 
 	it->type = PGR_EV_VPC_ENDPOINTS;
 	if (!json_is_array(list))
-		return fail(err, errlen, "%s: VpcEndpoints is not a list", name);
+		return pgr_fail(err, errlen, "%s: VpcEndpoints is not a list", name);
 	e->v = calloc(json_array_size(list) + 1, sizeof(*e->v));
 	if (e->v == NULL)
-		return fail(err, errlen, "%s: out of memory", name);
+		return pgr_fail(err, errlen, "%s: out of memory", name);
 	json_array_foreach(list, i, o) {
 		if (!json_is_object(o))
-			return fail(err, errlen,
+			return pgr_fail(err, errlen,
 			    "%s: VpcEndpoints[%zu] is not an object", name, i);
 		e->n++;
 		if (!vpce_parse(o, &e->v[e->n - 1]))
-			return fail(err, errlen, "%s: out of memory", name);
+			return pgr_fail(err, errlen, "%s: out of memory", name);
 	}
 	return 0;
 }
@@ -728,17 +711,17 @@ parse_security_groups(json_t *list, struct pgr_evidence_item *it,
 
 	it->type = PGR_EV_SECURITY_GROUPS;
 	if (!json_is_array(list))
-		return fail(err, errlen, "%s: SecurityGroups is not a list", name);
+		return pgr_fail(err, errlen, "%s: SecurityGroups is not a list", name);
 	e->v = calloc(json_array_size(list) + 1, sizeof(*e->v));
 	if (e->v == NULL)
-		return fail(err, errlen, "%s: out of memory", name);
+		return pgr_fail(err, errlen, "%s: out of memory", name);
 	json_array_foreach(list, i, o) {
 		if (!json_is_object(o))
-			return fail(err, errlen,
+			return pgr_fail(err, errlen,
 			    "%s: SecurityGroups[%zu] is not an object", name, i);
 		e->n++;
 		if (!sg_parse(o, &e->v[e->n - 1]))
-			return fail(err, errlen, "%s: out of memory", name);
+			return pgr_fail(err, errlen, "%s: out of memory", name);
 	}
 	return 0;
 }
@@ -892,7 +875,7 @@ parse_config_json(json_t *root, struct pgr_evidence_item *it, struct sb *out,
 	it->type = PGR_EV_HEROKU_CONFIG;
 	json_object_foreach(root, key, v) {
 		if (!config_var(&it->u.config, out, key, json_string_value(v)))
-			return fail(err, errlen, "%s: out of memory", name);
+			return pgr_fail(err, errlen, "%s: out of memory", name);
 	}
 	return 0;
 }
@@ -914,7 +897,7 @@ parse_json(const char *buf, size_t len, struct pgr_evidence_item *it,
 		/* jansson quotes the token near the error; it may be a secret. */
 		if ((near = strstr(je.text, " near ")) != NULL)
 			*near = '\0';
-		return fail(err, errlen,
+		return pgr_fail(err, errlen,
 		    "%s: malformed JSON at line %d, column %d: %s", name,
 		    je.line, je.column, je.text);
 	}
@@ -925,7 +908,7 @@ parse_json(const char *buf, size_t len, struct pgr_evidence_item *it,
 	else if (looks_like_config_json(root))
 		rc = parse_config_json(root, it, out, name, err, errlen);
 	else
-		rc = fail(err, errlen,
+		rc = pgr_fail(err, errlen,
 		    "%s: JSON without \"VpcEndpoints\" or \"SecurityGroups\" and "
 		    "not heroku config --json; " ACCEPTED_TYPES, name);
 	json_decref(root);
@@ -1493,14 +1476,14 @@ parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
 	}
 	text_free(&t);
 	if (rc == -1)
-		return fail(err, errlen, "%s: out of memory", name);
+		return pgr_fail(err, errlen, "%s: out of memory", name);
 	if (rc == 0)
-		return fail(err, errlen, "%s: not a recognised evidence file; "
+		return pgr_fail(err, errlen, "%s: not a recognised evidence file; "
 		    ACCEPTED_TYPES, name);
 	return 0;
 oom:
 	text_free(&t);
-	return fail(err, errlen, "%s: out of memory", name);
+	return pgr_fail(err, errlen, "%s: out of memory", name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1516,12 +1499,12 @@ check_content(const unsigned char *p, size_t len, const char *name,
 	for (i = 0; i < len && isspace(p[i]); i++)
 		;
 	if (i == len)
-		return fail(err, errlen, "%s: the file is empty", name);
+		return pgr_fail(err, errlen, "%s: the file is empty", name);
 	if (memchr(p, '\0', len) != NULL)
-		return fail(err, errlen, "%s: contains NUL bytes, a binary "
+		return pgr_fail(err, errlen, "%s: contains NUL bytes, a binary "
 		    "file? " ACCEPTED_TYPES, name);
 	if ((bad = utf8_invalid_at(p, len)) != len)
-		return fail(err, errlen, "%s: not UTF-8 text (byte %zu); "
+		return pgr_fail(err, errlen, "%s: not UTF-8 text (byte %zu); "
 		    ACCEPTED_TYPES, name, bad);
 	return 0;
 }
@@ -1569,10 +1552,10 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 	if (name == NULL)
 		name = "(buffer)";
 	if (len > PGR_EVIDENCE_MAX_SIZE)
-		return fail(err, errlen, "%s: larger than %d bytes", name,
+		return pgr_fail(err, errlen, "%s: larger than %d bytes", name,
 		    PGR_EVIDENCE_MAX_SIZE);
 	if (len == 0 || p == NULL)
-		return fail(err, errlen, "%s: the file is empty", name);
+		return pgr_fail(err, errlen, "%s: the file is empty", name);
 	if (check_content(buf, len, name, err, errlen) == -1)
 		return -1;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -1581,7 +1564,7 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 		skip++;
 	/* Only a BOM and blanks: p[skip] would be one past the end. */
 	if (skip == len)
-		return fail(err, errlen, "%s: the file is blank", name);
+		return pgr_fail(err, errlen, "%s: the file is blank", name);
 	memset(&it, 0, sizeof(it));
 	if (p[skip] == '{' || p[skip] == '[')
 		rc = parse_json(p + skip, len - skip, &it, &out, name, err, errlen);
@@ -1590,7 +1573,7 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 		    errlen);
 	if (rc == 0 && (finish_item(&it, p, len, &out, name) == -1 ||
 	    !push(&ev->items, &ev->n, sizeof(it), &it)))
-		rc = fail(err, errlen, "%s: out of memory", name);
+		rc = pgr_fail(err, errlen, "%s: out of memory", name);
 	if (rc == -1)
 		item_free(&it);
 	sb_wipe(&out);
@@ -1607,19 +1590,19 @@ read_all(int fd, char **bufp, size_t *lenp, const char *path, char *err,
 	ssize_t n;
 
 	if ((buf = malloc(cap)) == NULL)
-		return fail(err, errlen, "%s: out of memory", path);
+		return pgr_fail(err, errlen, "%s: out of memory", path);
 	for (;;) {
 		if (len == cap) {
 			if (cap > PGR_EVIDENCE_MAX_SIZE) {
 				explicit_bzero(buf, len);
 				free(buf);
-				return fail(err, errlen, "%s: larger than %d "
+				return pgr_fail(err, errlen, "%s: larger than %d "
 				    "bytes", path, PGR_EVIDENCE_MAX_SIZE);
 			}
 			if ((nb = realloc(buf, cap * 2)) == NULL) {
 				explicit_bzero(buf, len);
 				free(buf);
-				return fail(err, errlen, "%s: out of memory",
+				return pgr_fail(err, errlen, "%s: out of memory",
 				    path);
 			}
 			buf = nb;
@@ -1631,7 +1614,7 @@ read_all(int fd, char **bufp, size_t *lenp, const char *path, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(err, errlen, "%s: %s", path, strerror(errno));
+			pgr_fail(err, errlen, "%s: %s", path, strerror(errno));
 			explicit_bzero(buf, len);
 			free(buf);
 			return -1;
@@ -1653,7 +1636,7 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 	int fd, rc;
 
 	if (path == NULL || *path == '\0')
-		return fail(err, errlen, "evidence: no file name");
+		return pgr_fail(err, errlen, "evidence: no file name");
 	/*
 	 * O_NONBLOCK for the open only: open() of a FIFO that nobody writes
 	 * to never returns.  Reads then block as usual, so a pipe with a slow
@@ -1661,12 +1644,12 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 	 * with no writer reads as empty.
 	 */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return pgr_fail(err, errlen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode) ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
 		rc = S_ISDIR(st.st_mode) ? EISDIR : errno;
 		close(fd);
-		return fail(err, errlen, "%s: %s", path, strerror(rc));
+		return pgr_fail(err, errlen, "%s: %s", path, strerror(rc));
 	}
 	rc = read_all(fd, &buf, &len, path, err, errlen);
 	close(fd);
@@ -1979,22 +1962,22 @@ pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 	memset(&sc, 0, sizeof(sc));
 	sc.port = port;
 	if (port < 1 || port > 65535)
-		return fail(why, len, "%d is not a TCP port", port);
+		return pgr_fail(why, len, "%d is not a TCP port", port);
 	if (client_parse(&sc, client_addr) == -1)
-		return fail(why, len, "'%s' is not an IP address", client_addr);
+		return pgr_fail(why, len, "'%s' is not an IP address", client_addr);
 	for (i = 0; ev != NULL && i < ev->n; i++)
 		if (ev->items[i].type == PGR_EV_SECURITY_GROUPS)
 			nsg++;
 	if (nsg == 0)
-		return fail(why, len, "no describe-security-groups evidence");
+		return pgr_fail(why, len, "no describe-security-groups evidence");
 	if (scan_groups(ev, &sc, names, sizeof(names)) == 0) {
 		if (endpoint_groups_known(ev, NULL, &attached)) {
 			endpoint_group_list(ev, names, sizeof(names));
-			return fail(why, len, "the endpoint's security groups "
+			return pgr_fail(why, len, "the endpoint's security groups "
 			    "(%s) are not in the describe-security-groups "
 			    "evidence", names);
 		}
-		return fail(why, len, "the describe-security-groups evidence "
+		return pgr_fail(why, len, "the describe-security-groups evidence "
 		    "lists no groups");
 	}
 	return sg_verdict(&sc, client_addr, names, why, len);

@@ -5,33 +5,17 @@
  * number completely, so "10abc" is an error and not 10.
  */
 #include "report/range.h"
+#include "probes/result.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NUM_MAX	64	/* longest number text we take; doubles need ~25 */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /*
  * Length of the longest prefix of p..end that is a plain decimal number:
@@ -96,19 +80,19 @@ parse_number(const char *p, const char *end, const char *whole, double *out,
 
 	n = number_span(p, end);
 	if (n == 0)
-		return fail(err, errlen, "range '%s': '%.*s' is not a number",
+		return pgr_fail(err, errlen, "range '%s': '%.*s' is not a number",
 		    whole, (int)len, p);
 	if (n < len)
-		return fail(err, errlen,
+		return pgr_fail(err, errlen,
 		    "range '%s': unexpected '%.*s' after the number '%.*s'",
 		    whole, (int)(len - n), p + n, (int)n, p);
 	if (n >= sizeof(buf))
-		return fail(err, errlen, "range '%s': number too long", whole);
+		return pgr_fail(err, errlen, "range '%s': number too long", whole);
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	*out = strtod_c(buf);
 	if (!isfinite(*out))
-		return fail(err, errlen, "range '%s': '%s' is out of range",
+		return pgr_fail(err, errlen, "range '%s': '%s' is out of range",
 		    whole, buf);
 	return 0;
 }
@@ -123,9 +107,9 @@ parse_bounds(const char *p, const char *whole, struct pgr_range *r,
 	if (colon == NULL)	/* a bare number is the end; start is 0 */
 		return parse_number(p, end, whole, &r->end, err, errlen);
 	if (strchr(colon + 1, ':') != NULL)
-		return fail(err, errlen, "range '%s': more than one ':'", whole);
+		return pgr_fail(err, errlen, "range '%s': more than one ':'", whole);
 	if (colon == p && colon[1] == '\0')
-		return fail(err, errlen, "range '%s': neither start nor end",
+		return pgr_fail(err, errlen, "range '%s': neither start nor end",
 		    whole);
 	if (colon - p == 1 && *p == '~')
 		r->no_start = true;
@@ -149,18 +133,18 @@ pgr_range_parse(const char *s, struct pgr_range *out, char *err,
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
 	if (s == NULL || *s == '\0')
-		return fail(err, errlen, "empty range");
+		return pgr_fail(err, errlen, "empty range");
 	p = s;
 	if (*p == '@') {
 		r.inside = true;
 		p++;
 	}
 	if (*p == '\0')
-		return fail(err, errlen, "range '%s': nothing after '@'", s);
+		return pgr_fail(err, errlen, "range '%s': nothing after '@'", s);
 	if (parse_bounds(p, s, &r, err, errlen) == -1)
 		return -1;
 	if (!r.no_start && !r.no_end && r.start > r.end)
-		return fail(err, errlen,
+		return pgr_fail(err, errlen,
 		    "range '%s': start %g is greater than end %g",
 		    s, r.start, r.end);
 	r.set = true;
