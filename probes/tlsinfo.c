@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,12 @@ struct pgr_tlsv {
 	 * workers).  A verification is ~0.1 ms against a login's ~3 ms.
 	 */
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* ready turned true */
+	bool		 ready;		/* loaded, or failed (error[0]) */
+	bool		 loader_started;
+	pthread_t	 loader;
+	char		*rootcert;	/* NULL: the system store */
+	char		 error[320];
 };
 
 /* A c_rehash'ed directory: OpenSSL looks issuers up in it one at a time. */
@@ -48,49 +56,52 @@ hashed_dir(const char *dir)
 	return found;
 }
 
-int
-pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err, size_t errlen)
+/* The file is there, regular, readable and looks like PEM: checked at once. */
+static int
+precheck(const char *rootcert, char *err, size_t errlen)
 {
-	struct pgr_tlsv *v;
+	static const char pem[] = "-----BEGIN ";
+	char buf[8192];
+	struct stat st;
+	bool found = false;
+	size_t n, keep = 0;
+	FILE *f;
 
-	*out = NULL;
-	v = calloc(1, sizeof(*v));
-	if (v == NULL || (v->store = X509_STORE_new()) == NULL) {
-		free(v);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	/*
+	 * A regular file only: fopen() of a FIFO with no writer never
+	 * returns, and libpq (verify-ca, verify-full) would read the same
+	 * file with blocking I/O inside PQconnectPoll().
+	 */
+	if (stat(rootcert, &st) == 0 && !S_ISREG(st.st_mode))
+		return snprintf(err, errlen, "cannot read CA bundle \"%s\": not a regular file",
+		    rootcert), -1;
+	if ((f = fopen(rootcert, "r")) == NULL)
+		return snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
+		    rootcert, strerror(errno)), -1;
+	/* Scan for a PEM header, keeping a header's length across reads. */
+	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep - 1, f)) > 0) {
+		n += keep;
+		buf[n] = '\0';
+		found = memmem(buf, n, pem, sizeof(pem) - 1) != NULL;
+		keep = n < sizeof(pem) - 1 ? n : sizeof(pem) - 1;
+		memmove(buf, buf + n - keep, keep);
 	}
-	pthread_mutex_init(&v->mu, NULL);
-	if (rootcert != NULL) {
-		struct stat st;
-		FILE *f = NULL;
+	fclose(f);
+	if (!found)
+		return snprintf(err, errlen, "cannot read CA bundle \"%s\": no PEM certificates",
+		    rootcert), -1;
+	return 0;
+}
 
-		/*
-		 * A regular file only: fopen() of a FIFO with no writer never
-		 * returns, and libpq (verify-ca, verify-full) would read the same
-		 * file with blocking I/O inside PQconnectPoll().
-		 */
-		if (stat(rootcert, &st) == 0 && !S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "cannot read CA bundle \"%s\": not a regular file",
-			    rootcert);
-			pgr_tlsv_free(v);
-			return -1;
-		}
-		if ((f = fopen(rootcert, "r")) == NULL) {
-			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
-			    rootcert, strerror(errno));
-			pgr_tlsv_free(v);
-			return -1;
-		}
-		fclose(f);
-		if (X509_STORE_load_file(v->store, rootcert) != 1) {
-			snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
-			    rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
+/* Fill the store: the file, or the system store; a failure in v->error. */
+static void
+load(struct pgr_tlsv *v)
+{
+	if (v->rootcert != NULL) {
+		if (X509_STORE_load_file(v->store, v->rootcert) != 1)
+			snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
+			    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
 			    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
-			ERR_clear_error();
-			pgr_tlsv_free(v);
-			return -1;
-		}
 	} else {
 		/*
 		 * The system store.  X509_STORE_set_default_paths() also loads
@@ -105,13 +116,89 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err, size_t errl
 		if (dir == NULL || dir[0] == '\0')
 			dir = X509_get_default_cert_dir();
 		if (getenv(X509_get_default_cert_file_env()) != NULL ||
-		    !hashed_dir(dir) || X509_STORE_load_path(v->store, dir) != 1) {
-			if (X509_STORE_set_default_paths(v->store) != 1)
-				ERR_clear_error();	/* no system store: nothing will verify, said per cert */
+		    !hashed_dir(dir) || X509_STORE_load_path(v->store, dir) != 1)
+			(void)X509_STORE_set_default_paths(v->store);
+		/* No system store: nothing will verify, said per certificate. */
+	}
+	ERR_clear_error();
+}
+
+static void *
+loader(void *arg)
+{
+	struct pgr_tlsv *v = arg;
+
+	load(v);
+	pthread_mutex_lock(&v->mu);
+	v->ready = true;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return NULL;
+}
+
+int
+pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
+    char *err, size_t errlen)
+{
+	struct pgr_tlsv *v;
+
+	*out = NULL;
+	if (rootcert != NULL && precheck(rootcert, err, errlen) != 0)
+		return -1;
+	v = calloc(1, sizeof(*v));
+	if (v == NULL || (v->store = X509_STORE_new()) == NULL ||
+	    (rootcert != NULL && (v->rootcert = strdup(rootcert)) == NULL)) {
+		if (v != NULL)
+			X509_STORE_free(v->store);
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
+	if (background) {
+		sigset_t all, old;
+
+		/* Signals stay with the main thread. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		v->loader_started = pthread_create(&v->loader, NULL, loader, v) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!v->loader_started) {
+		load(v);
+		v->ready = true;
+		if (v->error[0] != '\0') {
+			snprintf(err, errlen, "%s", v->error);
+			pgr_tlsv_free(v);
+			return -1;
 		}
 	}
 	*out = v;
 	return 0;
+}
+
+/* Wait for the store (v->mu held). */
+static void
+wait_ready(struct pgr_tlsv *v)
+{
+	while (!v->ready)
+		pthread_cond_wait(&v->cv, &v->mu);
+}
+
+int
+pgr_tlsv_wait(struct pgr_tlsv *v, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&v->mu);
+	wait_ready(v);
+	if (v->error[0] != '\0') {
+		snprintf(err, errlen, "%s", v->error);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&v->mu);
+	return rc;
 }
 
 void
@@ -119,8 +206,12 @@ pgr_tlsv_free(struct pgr_tlsv *v)
 {
 	if (v == NULL)
 		return;
+	if (v->loader_started)
+		pthread_join(v->loader, NULL);
 	X509_STORE_free(v->store);
+	pthread_cond_destroy(&v->cv);
 	pthread_mutex_destroy(&v->mu);
+	free(v->rootcert);
 	free(v);
 }
 
@@ -208,9 +299,11 @@ verify_chain(struct pgr_cert *c, X509 *leaf, STACK_OF(X509) *chain,
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 
 	c->verified = false;
-	if (v != NULL)
+	if (v != NULL) {
 		pthread_mutex_lock(&v->mu);
-	if (ctx == NULL || v == NULL ||
+		wait_ready(v);	/* the loader may still be reading the CAs */
+	}
+	if (ctx == NULL || v == NULL || v->error[0] != '\0' ||
 	    X509_STORE_CTX_init(ctx, v->store, leaf, chain) != 1) {
 		snprintf(c->verify_error, sizeof(c->verify_error), "cannot verify");
 	} else if (X509_verify_cert(ctx) == 1) {

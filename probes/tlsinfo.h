@@ -5,6 +5,7 @@
 #ifndef PGR_TLSINFO_H
 #define PGR_TLSINFO_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include <openssl/ssl.h>
@@ -14,9 +15,17 @@
 
 struct pgr_tlsv;
 
-/* rootcert NULL: the system store.  An unreadable file is an error. */
-int	pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, char *err,
-	    size_t errlen);
+/*
+ * rootcert NULL: the system store.  A file that is missing, not regular,
+ * unreadable or holds no PEM header is an error at once.  With background,
+ * the CAs are parsed on a thread of their own while the run goes on (the
+ * first chain verification waits for them), and a parse failure comes
+ * from pgr_tlsv_wait(); without, it is an error here.
+ */
+int	pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert,
+	    bool background, char *err, size_t errlen);
+/* Wait until the store is loaded: 0, or -1 with why it could not be. */
+int	pgr_tlsv_wait(struct pgr_tlsv *v, char *err, size_t errlen);
 void	pgr_tlsv_free(struct pgr_tlsv *v);
 
 /* Facts of a peer chain (leaf first) for host, verified against v. */

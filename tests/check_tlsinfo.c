@@ -94,9 +94,9 @@ fill(struct pgr_cert *c, X509 *x, const char *host, bool with_ca_store)
 
 	sk_X509_push(chain, x);
 	if (with_ca_store)
-		ck_assert_int_eq(pgr_tlsv_new(&v, ca_path, err, sizeof(err)), 0);
+		ck_assert_int_eq(pgr_tlsv_new(&v, ca_path, false, err, sizeof(err)), 0);
 	else
-		ck_assert_int_eq(pgr_tlsv_new(&v, NULL, err, sizeof(err)), 0);
+		ck_assert_int_eq(pgr_tlsv_new(&v, NULL, false, err, sizeof(err)), 0);
 	memset(c, 0, sizeof(*c));
 	pgr_cert_fill(c, chain, v, host, time(NULL));
 	sk_X509_free(chain);
@@ -170,10 +170,49 @@ START_TEST(test_bad_rootcert)
 	struct pgr_tlsv *v;
 	char err[256];
 
-	ck_assert_int_eq(pgr_tlsv_new(&v, "/nonexistent/ca.pem", err, sizeof(err)), -1);
+	ck_assert_int_eq(pgr_tlsv_new(&v, "/nonexistent/ca.pem", true, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
-	ck_assert_int_eq(pgr_tlsv_new(&v, "/etc/hostname", err, sizeof(err)), -1);
+	ck_assert_int_eq(pgr_tlsv_new(&v, "/etc/hostname", true, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+}
+END_TEST
+
+/*
+ * In the background: a file with a PEM header but no certificate passes
+ * the first checks and fails in pgr_tlsv_wait(); the lab CA loads, and a
+ * verification made before the loader is done waits for it.
+ */
+START_TEST(test_background_load)
+{
+	char bad[] = "/tmp/pgr-check-badpem-XXXXXX";
+	static const char junk[] = "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n";
+	struct pgr_tlsv *v;
+	struct pgr_cert c;
+	STACK_OF(X509) *chain;
+	char err[256];
+	int fd = mkstemp(bad);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, junk, sizeof(junk) - 1), (ssize_t)(sizeof(junk) - 1));
+	close(fd);
+	ck_assert_int_eq(pgr_tlsv_new(&v, bad, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+	ck_assert_int_eq(pgr_tlsv_new(&v, bad, true, err, sizeof(err)), 0);
+	ck_assert_int_eq(pgr_tlsv_wait(v, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+	pgr_tlsv_free(v);
+	unlink(bad);
+
+	ck_assert_int_eq(pgr_tlsv_new(&v, ca_path, true, err, sizeof(err)), 0);
+	chain = sk_X509_new_null();
+	sk_X509_push(chain, leaf);
+	memset(&c, 0, sizeof(c));
+	pgr_cert_fill(&c, chain, v, "db.example", time(NULL));
+	ck_assert(c.verified);
+	ck_assert_int_eq(pgr_tlsv_wait(v, err, sizeof(err)), 0);
+	sk_X509_free(chain);
+	free(c.chain_pem);
+	pgr_tlsv_free(v);
 }
 END_TEST
 
@@ -195,6 +234,7 @@ suite(void)
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_leaf_verifies);
+	tcase_add_test(tc, test_background_load);
 	tcase_add_loop_test(tc, test_hostname, 0, sizeof(hosts) / sizeof(hosts[0]));
 	tcase_add_test(tc, test_expired);
 	tcase_add_test(tc, test_untrusted);
