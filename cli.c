@@ -142,19 +142,6 @@ pgr_cli_duration(const char *s)
 	return v * mult;
 }
 
-static int
-parse_long(const char *s, long *out, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int
 push(const char **list, size_t *n, const char *v, const char *opt, char *err,
@@ -291,17 +278,17 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		c->query = arg;
 		return 0;
 	case OPT_COUNT:
-		if (parse_long(arg, &l, 0, 10000) != 0)
+		if (pgr_parse_long(arg, &l, 0, 10000) != 0)
 			return snprintf(err, errlen, "--count: \"%s\" is not a whole number from 0 to 10000", shown(arg, v, sizeof(v))), -1;
 		c->count = (int)l;
 		return 0;
 	case OPT_PARALLEL:
-		if (parse_long(arg, &l, 1, 100000) != 0)
+		if (pgr_parse_long(arg, &l, 1, 100000) != 0)
 			return snprintf(err, errlen, "--parallel: \"%s\" is not a whole number from 1 to 100000", shown(arg, v, sizeof(v))), -1;
 		c->parallel = (int)l;
 		return 0;
 	case OPT_THREADS:
-		if (parse_long(arg, &l, 1, 8) != 0)
+		if (pgr_parse_long(arg, &l, 1, 8) != 0)
 			return snprintf(err, errlen, "--threads: \"%s\" is not a whole number from 1 to 8", shown(arg, v, sizeof(v))), -1;
 		c->threads = (int)l;
 		return 0;
@@ -311,7 +298,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_QUERY_CRITICAL: c->query_critical = arg; return 0;
 	case OPT_CERT_WARNING:
 	case OPT_CERT_CRITICAL:
-		if (parse_long(arg, &l, -100000, 100000) != 0)
+		if (pgr_parse_long(arg, &l, -100000, 100000) != 0)
 			return snprintf(err, errlen, "%s: \"%s\" is not a whole number of days",
 			    ch == OPT_CERT_WARNING ? "--cert-warning" : "--cert-critical", shown(arg, v, sizeof(v))), -1;
 		*(ch == OPT_CERT_WARNING ? &c->cert_warning_days : &c->cert_critical_days) = l;

@@ -165,17 +165,17 @@ strdup_or_null(const char *s)
 	return s != NULL && s[0] != '\0' ? strdup(s) : NULL;
 }
 
-static int
-parse_port(const char *s, int *port)
+int
+pgr_parse_long(const char *s, long *out, long min, long max)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535)
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
 		return -1;
-	*port = (int)v;
+	*out = v;
 	return 0;
 }
 
@@ -312,6 +312,7 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
     size_t errlen)
 {
 	const char *port = NULL, *hostaddr = NULL;
+	long l;
 	PQconninfoOption *o;
 
 	for (o = opts; o->keyword != NULL; o++) {
@@ -378,10 +379,11 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 		port = getenv("PGPORT");
 	if (port == NULL || port[0] == '\0')
 		t->port = PGR_PORT_POSTGRES;
-	else if (parse_port(port, &t->port) != 0) {
+	else if (pgr_parse_long(port, &l, 1, 65535) != 0) {
 		snprintf(err, errlen, "invalid port \"%.32s\": expected a number from 1 to 65535", port);
 		return -1;
-	}
+	} else
+		t->port = (int)l;
 	return 0;
 }
 

@@ -23,6 +23,8 @@ int	pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 
 /* One of libpq's sslmode values (disable ... verify-full). */
 bool	pgr_sslmode_valid(const char *mode);
+/* A whole decimal number from min to max, nothing after it: 0, or -1. */
+int	pgr_parse_long(const char *s, long *out, long min, long max);
 
 /* The target as a URL with the password replaced; caller frees. */
 char	*pgr_target_url(const struct pgr_target *t);
