@@ -23,6 +23,7 @@ struct item {
 	atomic_int	 runs;		/* times fn ran on it */
 	short		 seen;		/* revents fn was given */
 	int		 reaped;	/* times reap() returned it */
+	unsigned	 spin;		/* the busy work's result, kept */
 };
 
 static void
@@ -41,6 +42,7 @@ work(void *arg, short revents)
 		for (i = 0; i < 2000; i++)
 			x += (unsigned)i;
 	}
+	it->spin = x;
 	it->seen = revents;
 	atomic_fetch_add(&it->runs, 1);
 }
