@@ -216,10 +216,12 @@ out "## 1. Healthy (scenario \`healthy\`, $RUNS runs, 3 warm-up)" ""
 table "$H" "check_pgsql x4 sequential (literal addresses)"
 out "" "pgreach's full probe resolves the regional name and runs TCP, SSLRequest + TLS 1.3, a SCRAM login and 5 timed \`SELECT 1\` on 10.0.1.5 and 10.0.2.5 × 5432 and 5433 at once, verifies the chain against the lab CA and writes the text report. check_pgsql logs in (TLS + SCRAM) and disconnects, no query; \`check_pgsql_4x\` runs it on the same four pairs one after another. psql, pg_isready and check_postgres are the PostgreSQL 15 binaries (check_postgres runs Debian's \`psql\` wrapper). check_tcp is a bare TCP connect. The no-\`--sslrootcert\` row is pgreach the way the README shows it: it then verifies against the system store, and \`X509_STORE_set_default_paths()\` parses the whole default CA bundle once per run (SSL_CERT_FILE=${SSL_CERT_FILE:-unset}, SSL_CERT_DIR=${SSL_CERT_DIR:-unset} here)." ""
 
-# Interleaved A/B: hyperfine runs each command's 30 runs in one block, so a
-# drift of the shared machine between blocks (seen: several ms) lands on one
-# command only.  Here the three commands take turns, round after round.
-AB_ROUNDS=${BENCH_AB_ROUNDS:-40}
+# Interleaved: hyperfine runs each command's 30 runs in one block, so a
+# drift of the shared machine between blocks (seen: 5-8 ms, a whole run's
+# median 1.5 x another's) lands on one command only.  Here the commands of
+# each target take turns, round after round, and the targets are judged
+# on these medians.
+AB_ROUNDS=${BENCH_AB_ROUNDS:-60}
 say "1/6 healthy: interleaved, $AB_ROUNDS rounds"
 cat >"$work/ab.sh" <<'AB'
 rounds=$1; shift
@@ -231,19 +233,28 @@ for ((r = 0; r < rounds; r++)); do
     done
 done
 AB
-ab_names=("pgreach full probe (default: threads)" "pgreach full probe, --threads 1" "check_pgsql x4 sequential (literal addresses)")
+ab_names=("pgreach full probe (default: threads)" "pgreach full probe, --threads 1"
+    "check_pgsql x4 sequential (literal addresses)" "pgreach single login (--no-pgbouncer --count 1, zonal)"
+    "check_pgsql one login (zonal name:5432)" "check_pgsql one login (literal A:5432)")
+ab_peer=(2 2 2 4 4 5)
 nsx bash "$work/ab.sh" "$AB_ROUNDS" "$pgr $URL" "$pgr --threads 1 $URL" \
-    "$here/check_pgsql_4x 10 $LAB_ADDR_A $LAB_ADDR_B $LAB_DB $LAB_USER" >"$work/ab.txt"
+    "$here/check_pgsql_4x 10 $LAB_ADDR_A $LAB_ADDR_B $LAB_DB $LAB_USER" \
+    "$pgr --no-pgbouncer --count 1 $ZURL" \
+    "$PLUGINS/check_pgsql -H $LAB_HOST_ZONAL_A -P 5432 -d $LAB_DB -l $LAB_USER -o sslmode=require -t 10" \
+    "$PLUGINS/check_pgsql -H $LAB_ADDR_A -P 5432 -d $LAB_DB -l $LAB_USER -o sslmode=require -t 10" >"$work/ab.txt"
 # abq I Q: the Q quantile (0.25, 0.5, 0.75) of command I's wall times, ms.
 abq() { awk -v i="$1" '$1 == i { print ($3 - $2) * 1000 }' "$work/ab.txt" | sort -n |
     awk -v q="$2" '{ v[NR] = $1 } END { print v[int((NR - 1) * q) + 1] }'; }
 ab_cp4=$(abq 2 0.5)
 ab_full=$(abq 0 0.5)
 ab_th1=$(abq 1 0.5)
-out "Interleaved, $AB_ROUNDS rounds (the three commands in turn, each round; wall from \$EPOCHREALTIME around each):" "" \
-    "| command | median ms | p25 … p75 ms | × check_pgsql x4 |" "|---|---:|---:|---:|"
-for i in 0 1 2; do
-    out "| ${ab_names[$i]} | $(fmt "$(abq $i 0.5)") | $(fmt "$(abq $i 0.25)") … $(fmt "$(abq $i 0.75)") | $(fmt "$(calc "$(abq $i 0.5) / $ab_cp4")" %.2f) |"
+ab_single=$(abq 3 0.5)
+ab_cp1n=$(abq 4 0.5)
+ab_cp1a=$(abq 5 0.5)
+out "Interleaved, $AB_ROUNDS rounds (the six commands in turn, each round; wall from \$EPOCHREALTIME around each; the targets are judged on these):" "" \
+    "| command | median ms | p25 … p75 ms | × its peer | peer |" "|---|---:|---:|---:|---|"
+for i in 0 1 2 3 4 5; do
+    out "| ${ab_names[$i]} | $(fmt "$(abq $i 0.5)") | $(fmt "$(abq $i 0.25)") … $(fmt "$(abq $i 0.75)") | $(fmt "$(calc "$(abq $i 0.5) / $(abq "${ab_peer[$i]}" 0.5)")" %.2f) | ${ab_names[${ab_peer[$i]}]} |"
 done
 out ""
 
@@ -476,15 +487,16 @@ lim=$(calc "$T * 1000 * 1.05")
 {
     cat "$work/head.md"
     printf '## Targets\n\n| target | measured | result |\n|---|---|---|\n'
-    printf '| full probe ≤ ½ × check_pgsql over the same 4 pairs in sequence | %s ms vs %s ms (×%s) | %s |\n' \
-        "$(fmt "$full")" "$(fmt "$cp4")" "$(fmt "$(calc "$full / $cp4")" %.2f)" "$(verdict "$full <= 0.5 * $cp4")"
-    printf '| the same, interleaved runs (default threads / --threads 1) | %s / %s ms vs %s ms (×%s / ×%s) | %s |\n' \
+    printf '| full probe ≤ ½ × check_pgsql over the same 4 pairs in sequence (interleaved; --threads 1 in brackets) | %s ms (%s) vs %s ms (×%s, ×%s) | %s |\n' \
         "$(fmt "$ab_full")" "$(fmt "$ab_th1")" "$(fmt "$ab_cp4")" "$(fmt "$(calc "$ab_full / $ab_cp4")" %.2f)" \
         "$(fmt "$(calc "$ab_th1 / $ab_cp4")" %.2f)" "$(verdict "$ab_full <= 0.5 * $ab_cp4")"
-    printf '| single login ≤ one check_pgsql login (by name) | %s ms vs %s ms (×%s) | %s |\n' \
-        "$(fmt "$single")" "$(fmt "$cp1n")" "$(fmt "$(calc "$single / $cp1n")" %.2f)" "$(verdict "$single <= $cp1n")"
-    printf '| single login ≤ one check_pgsql login (literal address, no DNS) | %s ms vs %s ms (×%s) | %s |\n' \
-        "$(fmt "$single")" "$(fmt "$cp1a")" "$(fmt "$(calc "$single / $cp1a")" %.2f)" "$(verdict "$single <= $cp1a")"
+    printf '| single login ≤ one check_pgsql login by name (interleaved) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$ab_single")" "$(fmt "$ab_cp1n")" "$(fmt "$(calc "$ab_single / $ab_cp1n")" %.2f)" "$(verdict "$ab_single <= $ab_cp1n")"
+    printf '| single login ≤ one check_pgsql login to a literal address, no DNS (interleaved) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$ab_single")" "$(fmt "$ab_cp1a")" "$(fmt "$(calc "$ab_single / $ab_cp1a")" %.2f)" "$(verdict "$ab_single <= $ab_cp1a")"
+    printf '| (hyperfine blocks, section 1) full probe / single login | %s / %s ms vs %s / %s ms (×%s / ×%s) | |\n' \
+        "$(fmt "$full")" "$(fmt "$single")" "$(fmt "$cp4")" "$(fmt "$cp1n")" \
+        "$(fmt "$(calc "$full / $cp4")" %.2f)" "$(fmt "$(calc "$single / $cp1n")" %.2f)"
     printf '| failure verdict ≤ --timeout + 5 %% (%s ms), 4 pairs, slowest run | %s ms | %s |\n' \
         "$(fmt "$lim" %.0f)" "$(fmt "$fx4")" "$(verdict "$fx4 <= $lim")"
     if [[ -n $fx256 ]]; then
