@@ -7,9 +7,9 @@
  * take two cores' time, not one core's four times over.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <math.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
