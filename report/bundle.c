@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "probes/target.h"
+#include "report/buf.h"
 #include "report/bundle.h"
 #include "report/json.h"
 #include "report/text.h"
@@ -71,58 +72,7 @@ pgr_bundle_set_sysroot(const char *root)
 }
 
 /* ------------------------------------------------------------------ */
-/* Growable buffers, wiped when freed: they may have held a secret. */
-
-struct buf {
-	char	*p;
-	size_t	len, cap;
-	bool	oom;
-};
-
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	char *np;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		if ((np = malloc(cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(np, b->p, b->len);
-			explicit_bzero(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void
-buf_wipe(struct buf *b)
-{
-	if (b->p != NULL)
-		explicit_bzero(b->p, b->cap);
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
+/* (Growable buffers: report/buf.c, wiped when they grow and when freed.) */
 
 /* ------------------------------------------------------------------ */
 /* Secrets and the scrubber */
@@ -431,7 +381,7 @@ match_secret(const char *p, size_t n, const struct secret *s)
 static long
 scrub(const struct secrets *s, char **data, size_t *len)
 {
-	struct buf out = { 0 };
+	struct pgr_buf out = { 0 };
 	const char *p = *data;
 	size_t i = 0, m, k, start = 0;
 	long hits = 0;
@@ -446,17 +396,17 @@ scrub(const struct secrets *s, char **data, size_t *len)
 			i++;
 			continue;
 		}
-		buf_add(&out, p + start, i - start);
-		buf_puts(&out, REDACTED);
+		pgr_buf_add(&out, p + start, i - start);
+		pgr_buf_puts(&out, REDACTED);
 		hits++;
 		i += m;
 		start = i;
 	}
 	if (hits == 0)
 		return 0;
-	buf_add(&out, p + start, *len - start);
+	pgr_buf_add(&out, p + start, *len - start);
 	if (out.oom) {
-		buf_wipe(&out);
+		pgr_buf_wipe(&out);
 		return -1;
 	}
 	explicit_bzero(*data, *len);
@@ -520,11 +470,11 @@ drop:
 }
 
 static void
-members_add_buf(struct members *m, const char *name, struct buf *b)
+members_add_buf(struct members *m, const char *name, struct pgr_buf *b)
 {
 	if (b->oom) {
 		m->oom = true;
-		buf_wipe(b);
+		pgr_buf_wipe(b);
 		return;
 	}
 	members_take(m, name, b->p, b->len);
@@ -535,9 +485,9 @@ static void
 members_add_copy(struct members *m, const char *name, const void *p,
     size_t len)
 {
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 
-	buf_add(&b, p != NULL ? p : "", p != NULL ? len : 0);
+	pgr_buf_add(&b, p != NULL ? p : "", p != NULL ? len : 0);
 	members_add_buf(m, name, &b);
 }
 
@@ -644,17 +594,17 @@ render(struct members *m, const char *name, enum writer w,
 
 /* A TSV field: no tabs or line breaks, no control bytes. */
 static void
-tsv_field(struct buf *b, const char *s)
+tsv_field(struct pgr_buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '\t' || c == '\n' || c == '\r')
-			buf_add(b, " ", 1);
+			pgr_buf_add(b, " ", 1);
 		else if (c < 0x20 || c == 0x7f)
-			buf_add(b, "?", 1);
+			pgr_buf_add(b, "?", 1);
 		else
-			buf_add(b, s, 1);
+			pgr_buf_add(b, s, 1);
 	}
 }
 
@@ -665,7 +615,7 @@ ran(enum pgr_err e)
 }
 
 static void
-tsv_row(struct buf *b, const struct pgr_target *t, const char *address,
+tsv_row(struct pgr_buf *b, const struct pgr_target *t, const char *address,
     const char *phase, enum pgr_err st, double end, double start,
     const char *code, const char *detail)
 {
@@ -673,25 +623,25 @@ tsv_row(struct buf *b, const struct pgr_target *t, const char *address,
 
 	tsv_field(b, t->url != NULL ? t->url : t->host);
 	snprintf(num, sizeof(num), "\t%d\t", t->port);
-	buf_puts(b, num);
+	pgr_buf_puts(b, num);
 	tsv_field(b, address);
-	buf_puts(b, "\t");
-	buf_puts(b, phase);
-	buf_puts(b, "\t");
-	buf_puts(b, pgr_err_name(st));
+	pgr_buf_puts(b, "\t");
+	pgr_buf_puts(b, phase);
+	pgr_buf_puts(b, "\t");
+	pgr_buf_puts(b, pgr_err_name(st));
 	if (ran(st))
 		snprintf(num, sizeof(num), "\t%.3f\t%.3f\t", end, end - start);
 	else
 		snprintf(num, sizeof(num), "\t\t\t");
-	buf_puts(b, num);
+	pgr_buf_puts(b, num);
 	tsv_field(b, code);
-	buf_puts(b, "\t");
+	pgr_buf_puts(b, "\t");
 	tsv_field(b, detail);
-	buf_puts(b, "\n");
+	pgr_buf_puts(b, "\n");
 }
 
 static void
-phases_attempt(struct buf *b, const struct pgr_target *t,
+phases_attempt(struct pgr_buf *b, const struct pgr_target *t,
     const struct pgr_attempt *a)
 {
 	char code[32], detail[2 * PGR_DETAIL_LEN + 256];
@@ -753,11 +703,11 @@ phases_attempt(struct buf *b, const struct pgr_target *t,
 static void
 phases_tsv(struct members *m, const struct pgr_report *r)
 {
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	char code[32], detail[PGR_DETAIL_LEN + 64];
 	size_t i, j;
 
-	buf_puts(&b, "target\tport\taddress\tphase\tstatus\tms\tduration_ms\t"
+	pgr_buf_puts(&b, "target\tport\taddress\tphase\tstatus\tms\tduration_ms\t"
 	    "errno/sqlstate\tdetail\n");
 	for (i = 0; i < r->ntargets; i++) {
 		const struct pgr_target *t = &r->targets[i];
@@ -780,71 +730,40 @@ phases_tsv(struct members *m, const struct pgr_report *r)
 	members_add_buf(m, "phases.tsv", &b);
 }
 
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char small[512], *big;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		buf_add(b, small, (size_t)n);
-		return;
-	}
-	if ((big = malloc((size_t)n + 1)) == NULL) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	buf_add(b, big, (size_t)n);
-	free(big);
-}
-
 /* The answers as a zone file would show them, one target at a time. */
 static void
 dns_txt(struct members *m, const struct pgr_report *r)
 {
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	size_t i, j;
 
-	buf_puts(&b, "; DNS answers as pgreach got them (c-ares "
+	pgr_buf_puts(&b, "; DNS answers as pgreach got them (c-ares "
 	    "ares_getaddrinfo, A and AAAA).\n"
 	    "; ms is the end of the lookup from the start of the target.\n");
 	for (i = 0; i < r->ntargets; i++) {
 		const struct pgr_target *t = &r->targets[i];
 		const struct pgr_dns_result *d = &r->results[i].dns;
 
-		bprintf(&b, "\n; target %zu: %s (%s, port %d)\n", i,
+		pgr_buf_printf(&b, "\n; target %zu: %s (%s, port %d)\n", i,
 		    t->url ? t->url : "", pgr_role_name(t->role), t->port);
-		bprintf(&b, "; name      %s\n", t->host ? t->host : "");
-		bprintf(&b, "; status    %s", pgr_err_name(d->status));
+		pgr_buf_printf(&b, "; name      %s\n", t->host ? t->host : "");
+		pgr_buf_printf(&b, "; status    %s", pgr_err_name(d->status));
 		if (ran(d->status))
-			bprintf(&b, " in %.3f ms", d->ms);
+			pgr_buf_printf(&b, " in %.3f ms", d->ms);
 		if (d->ares_status != 0)
-			bprintf(&b, " (ares status %d)", d->ares_status);
-		buf_puts(&b, "\n");
+			pgr_buf_printf(&b, " (ares status %d)", d->ares_status);
+		pgr_buf_puts(&b, "\n");
 		if (d->detail[0] != '\0')
-			bprintf(&b, "; detail    %s\n", d->detail);
-		bprintf(&b, "; servers   %s\n", d->servers[0] ? d->servers :
+			pgr_buf_printf(&b, "; detail    %s\n", d->detail);
+		pgr_buf_printf(&b, "; servers   %s\n", d->servers[0] ? d->servers :
 		    "system resolver (see env/resolv.conf)");
-		bprintf(&b, "; cnames    %s\n", d->cnames ? d->cnames : "none");
+		pgr_buf_printf(&b, "; cnames    %s\n", d->cnames ? d->cnames : "none");
 		if (d->min_ttl >= 0)
-			bprintf(&b, "; min ttl   %d\n", d->min_ttl);
-		bprintf(&b, "; answers   %zu", d->naddrs_total);
+			pgr_buf_printf(&b, "; min ttl   %d\n", d->min_ttl);
+		pgr_buf_printf(&b, "; answers   %zu", d->naddrs_total);
 		if (d->naddrs_total > d->naddrs)
-			bprintf(&b, " (the first %zu kept)", d->naddrs);
-		buf_puts(&b, "\n");
+			pgr_buf_printf(&b, " (the first %zu kept)", d->naddrs);
+		pgr_buf_puts(&b, "\n");
 		for (j = 0; j < d->naddrs; j++) {
 			const struct pgr_addr *a = &d->addrs[j];
 			char ttl[16];
@@ -853,7 +772,7 @@ dns_txt(struct members *m, const struct pgr_report *r)
 				snprintf(ttl, sizeof(ttl), "%d", a->ttl);
 			else
 				snprintf(ttl, sizeof(ttl), "?");
-			bprintf(&b, "%s.\t%s\tIN\t%s\t%s\t; %s%s\n",
+			pgr_buf_printf(&b, "%s.\t%s\tIN\t%s\t%s\t; %s%s\n",
 			    t->host ? t->host : "", ttl,
 			    a->family == 6 ? "AAAA" : "A", a->text,
 			    pgr_scope_name(a->scope),
@@ -911,7 +830,7 @@ evidence(struct members *m, const struct pgr_evidence *ev)
 }
 
 static void
-shell_quote(struct buf *b, const char *s)
+shell_quote(struct pgr_buf *b, const char *s)
 {
 	const char *p;
 
@@ -920,34 +839,34 @@ shell_quote(struct buf *b, const char *s)
 		    (*p >= '0' && *p <= '9') || strchr("_@%+=:,./-", *p) != NULL))
 			break;
 	if (*s != '\0' && *p == '\0') {
-		buf_puts(b, s);
+		pgr_buf_puts(b, s);
 		return;
 	}
-	buf_puts(b, "'");
+	pgr_buf_puts(b, "'");
 	for (p = s; *p != '\0'; p++)
 		if (*p == '\'')
-			buf_puts(b, "'\\''");
+			pgr_buf_puts(b, "'\\''");
 		else
-			buf_add(b, p, 1);
-	buf_puts(b, "'");
+			pgr_buf_add(b, p, 1);
+	pgr_buf_puts(b, "'");
 }
 
 static void
 cmdline(struct members *m, const struct pgr_report *r)
 {
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	int i;
 
-	buf_puts(&b, "# the command line, passwords replaced by REDACTED\n");
+	pgr_buf_puts(&b, "# the command line, passwords replaced by REDACTED\n");
 	if (r->argv == NULL || r->argc == 0)
-		buf_puts(&b, "(not recorded)\n");
+		pgr_buf_puts(&b, "(not recorded)\n");
 	for (i = 0; r->argv != NULL && i < r->argc; i++) {
 		if (i > 0)
-			buf_puts(&b, " ");
+			pgr_buf_puts(&b, " ");
 		shell_quote(&b, r->argv[i] != NULL ? r->argv[i] : "");
 	}
 	if (r->argv != NULL && r->argc > 0)
-		buf_puts(&b, "\n");
+		pgr_buf_puts(&b, "\n");
 	members_add_buf(m, "cmdline.txt", &b);
 }
 
@@ -962,7 +881,7 @@ sys_path(char *out, size_t len, const char *path)
 
 /* Read a small system file (a /proc file has no size); 0 or an errno. */
 static int
-read_small(const char *path, struct buf *b)
+read_small(const char *path, struct pgr_buf *b)
 {
 	char tmp[4096];
 	ssize_t n;
@@ -981,7 +900,7 @@ read_small(const char *path, struct buf *b)
 		}
 		if (n == 0)
 			break;
-		buf_add(b, tmp, (size_t)n);
+		pgr_buf_add(b, tmp, (size_t)n);
 	}
 	close(fd);
 	return e;
@@ -989,31 +908,31 @@ read_small(const char *path, struct buf *b)
 
 /* "[title]" then the file, or a line saying why it is not there. */
 static void
-file_section(struct buf *b, const char *title, const char *const *paths)
+file_section(struct pgr_buf *b, const char *title, const char *const *paths)
 {
 	char path[PATH_MAX + 64];
-	struct buf f = { 0 };
+	struct pgr_buf f = { 0 };
 	size_t i;
 	int e = ENOENT, first = 0;
 
-	bprintf(b, "\n[%s]\n", title);
+	pgr_buf_printf(b, "\n[%s]\n", title);
 	for (i = 0; paths[i] != NULL; i++) {
 		sys_path(path, sizeof(path), paths[i]);
-		buf_wipe(&f);
+		pgr_buf_wipe(&f);
 		if ((e = read_small(path, &f)) == 0)
 			break;
 		if (i == 0)
 			first = e;
 	}
 	if (e != 0) {
-		bprintf(b, "(not available: %s: %s)\n", paths[0],
+		pgr_buf_printf(b, "(not available: %s: %s)\n", paths[0],
 		    strerror(first));
 	} else {
-		buf_add(b, f.p != NULL ? f.p : "", f.len);
+		pgr_buf_add(b, f.p != NULL ? f.p : "", f.len);
 		if (f.len > 0 && f.p[f.len - 1] != '\n')
-			buf_puts(b, "\n");
+			pgr_buf_puts(b, "\n");
 	}
-	buf_wipe(&f);
+	pgr_buf_wipe(&f);
 }
 
 static void
@@ -1034,25 +953,25 @@ env_system(struct members *m, const struct pgr_report *r)
 	    "/usr/lib/os-release", NULL };
 	struct pgr_versions v;
 	struct utsname u;
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	char when[40], start[40];
 
 	pgr_versions_get(&v);
 	rfc3339(time(NULL), when, sizeof(when));
 	rfc3339(r->started_at.tv_sec, start, sizeof(start));
-	bprintf(&b, "pgreach environment, collected %s for the run started %s\n",
+	pgr_buf_printf(&b, "pgreach environment, collected %s for the run started %s\n",
 	    when, start);
-	bprintf(&b, "\n[versions]\npgreach    %s\nlibpq      %s\nOpenSSL    %s\n"
+	pgr_buf_printf(&b, "\n[versions]\npgreach    %s\nlibpq      %s\nOpenSSL    %s\n"
 	    "c-ares     %s\nlibarchive %s\n", v.pgreach, v.libpq, v.openssl,
 	    v.cares, la.archive_version_string() + (strncmp(la.archive_version_string(),
 	    "libarchive ", 11) == 0 ? 11 : 0));
-	buf_puts(&b, "\n[uname]\n");
+	pgr_buf_puts(&b, "\n[uname]\n");
 	if (uname(&u) == 0)
-		bprintf(&b, "sysname  %s\nnodename %s\nrelease  %s\nversion  %s\n"
+		pgr_buf_printf(&b, "sysname  %s\nnodename %s\nrelease  %s\nversion  %s\n"
 		    "machine  %s\n", u.sysname, u.nodename, u.release, u.version,
 		    u.machine);
 	else
-		bprintf(&b, "(not available: uname: %s)\n", strerror(errno));
+		pgr_buf_printf(&b, "(not available: uname: %s)\n", strerror(errno));
 	file_section(&b, "/etc/os-release", osrel);
 	members_add_buf(m, "env/system.txt", &b);
 }
@@ -1061,13 +980,13 @@ static void
 env_resolv(struct members *m)
 {
 	char path[PATH_MAX + 64];
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	int e;
 
 	sys_path(path, sizeof(path), "/etc/resolv.conf");
 	if ((e = read_small(path, &b)) != 0) {
-		buf_wipe(&b);
-		bprintf(&b, "# not available: /etc/resolv.conf: %s\n",
+		pgr_buf_wipe(&b);
+		pgr_buf_printf(&b, "# not available: /etc/resolv.conf: %s\n",
 		    strerror(e));
 	}
 	members_add_buf(m, "env/resolv.conf", &b);
@@ -1085,22 +1004,22 @@ prefix_len(const unsigned char *p, size_t n)
 }
 
 static void
-iface_mtu(struct buf *b, const char *name)
+iface_mtu(struct pgr_buf *b, const char *name)
 {
 	char rel[IF_NAMESIZE + 32], path[PATH_MAX + 64];
-	struct buf f = { 0 };
+	struct pgr_buf f = { 0 };
 
 	snprintf(rel, sizeof(rel), "/sys/class/net/%s/mtu", name);
 	sys_path(path, sizeof(path), rel);
 	if (strchr(name, '/') == NULL && read_small(path, &f) == 0 && f.len > 0) {
 		f.p[strcspn(f.p, "\n")] = '\0';
-		bprintf(b, " mtu %s", f.p);
+		pgr_buf_printf(b, " mtu %s", f.p);
 	}
-	buf_wipe(&f);
+	pgr_buf_wipe(&f);
 }
 
 static void
-iface_flags(struct buf *b, unsigned int fl)
+iface_flags(struct pgr_buf *b, unsigned int fl)
 {
 	static const struct { unsigned int bit; const char *name; } names[] = {
 		{ IFF_UP, "UP" }, { IFF_LOOPBACK, "LOOPBACK" },
@@ -1109,16 +1028,16 @@ iface_flags(struct buf *b, unsigned int fl)
 	};
 	size_t i, n = 0;
 
-	buf_puts(b, " <");
+	pgr_buf_puts(b, " <");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (fl & names[i].bit)
-			bprintf(b, "%s%s", n++ ? "," : "", names[i].name);
-	buf_puts(b, ">");
+			pgr_buf_printf(b, "%s%s", n++ ? "," : "", names[i].name);
+	pgr_buf_puts(b, ">");
 }
 
 /* One address line: "inet 10.0.0.5/24"; other families are left out. */
 static void
-iface_addr(struct buf *b, const struct sockaddr *sa, const struct sockaddr *nm)
+iface_addr(struct pgr_buf *b, const struct sockaddr *sa, const struct sockaddr *nm)
 {
 	const struct sockaddr_in *a4, *m4;
 	const struct sockaddr_in6 *a6, *m6;
@@ -1133,26 +1052,26 @@ iface_addr(struct buf *b, const struct sockaddr *sa, const struct sockaddr *nm)
 		inet_ntop(AF_INET, &a4->sin_addr, text, sizeof(text));
 		if (m4 != NULL)
 			plen = prefix_len((const void *)&m4->sin_addr, 4);
-		bprintf(b, "    inet  %s/%d\n", text, plen);
+		pgr_buf_printf(b, "    inet  %s/%d\n", text, plen);
 	} else if (sa->sa_family == AF_INET6) {
 		a6 = (const void *)sa;
 		m6 = (const void *)nm;
 		inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
 		if (m6 != NULL)
 			plen = prefix_len(m6->sin6_addr.s6_addr, 16);
-		bprintf(b, "    inet6 %s/%d\n", text, plen);
+		pgr_buf_printf(b, "    inet6 %s/%d\n", text, plen);
 	}
 }
 
 /* getifaddrs(): one block per interface, its addresses under it. */
 static void
-net_interfaces(struct buf *b)
+net_interfaces(struct pgr_buf *b)
 {
 	struct ifaddrs *ifa, *i, *j;
 
-	buf_puts(b, "[interfaces and addresses] (getifaddrs)\n");
+	pgr_buf_puts(b, "[interfaces and addresses] (getifaddrs)\n");
 	if (getifaddrs(&ifa) != 0) {
-		bprintf(b, "(not available: getifaddrs: %s)\n", strerror(errno));
+		pgr_buf_printf(b, "(not available: getifaddrs: %s)\n", strerror(errno));
 		return;
 	}
 	for (i = ifa; i != NULL; i = i->ifa_next) {
@@ -1161,10 +1080,10 @@ net_interfaces(struct buf *b)
 				break;
 		if (j != i)
 			continue;	/* shown with its first entry */
-		bprintf(b, "%s:", i->ifa_name);
+		pgr_buf_printf(b, "%s:", i->ifa_name);
 		iface_flags(b, i->ifa_flags);
 		iface_mtu(b, i->ifa_name);
-		buf_puts(b, "\n");
+		pgr_buf_puts(b, "\n");
 		for (j = i; j != NULL; j = j->ifa_next)
 			if (strcmp(j->ifa_name, i->ifa_name) == 0)
 				iface_addr(b, j->ifa_addr, j->ifa_netmask);
@@ -1178,22 +1097,22 @@ net_interfaces(struct buf *b)
  * the parsed number is already s_addr.
  */
 static void
-routes_v4(struct buf *b)
+routes_v4(struct pgr_buf *b)
 {
 	char path[PATH_MAX + 64], ifname[64];
 	char dst[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	unsigned int d, g, flags, metric, mask, refcnt, use;
-	struct buf f = { 0 };
+	struct pgr_buf f = { 0 };
 	struct in_addr a;
 	char *line, *save = NULL;
 	int e, first = 1;
 
-	buf_puts(b, "\n[IPv4 routes] (/proc/net/route, main table)\n");
+	pgr_buf_puts(b, "\n[IPv4 routes] (/proc/net/route, main table)\n");
 	sys_path(path, sizeof(path), "/proc/net/route");
 	if ((e = read_small(path, &f)) != 0 || f.p == NULL) {
-		bprintf(b, "(not available: /proc/net/route: %s)\n",
+		pgr_buf_printf(b, "(not available: /proc/net/route: %s)\n",
 		    strerror(e ? e : ENODATA));
-		buf_wipe(&f);
+		pgr_buf_wipe(&f);
 		return;
 	}
 	for (line = strtok_r(f.p, "\n", &save); line != NULL;
@@ -1207,17 +1126,17 @@ routes_v4(struct buf *b)
 			continue;
 		a.s_addr = d;
 		inet_ntop(AF_INET, &a, dst, sizeof(dst));
-		bprintf(b, "%s/%d", dst, prefix_len((const void *)&mask, 4));
+		pgr_buf_printf(b, "%s/%d", dst, prefix_len((const void *)&mask, 4));
 		if (flags & RTF_GATEWAY) {
 			a.s_addr = g;
 			inet_ntop(AF_INET, &a, gw, sizeof(gw));
-			bprintf(b, " via %s", gw);
+			pgr_buf_printf(b, " via %s", gw);
 		}
-		bprintf(b, " dev %s metric %u%s%s\n", ifname, metric,
+		pgr_buf_printf(b, " dev %s metric %u%s%s\n", ifname, metric,
 		    flags & RTF_UP ? "" : " down",
 		    flags & RTF_REJECT ? " reject" : "");
 	}
-	buf_wipe(&f);
+	pgr_buf_wipe(&f);
 }
 
 static bool
@@ -1238,22 +1157,22 @@ hex16(const char *s, unsigned char out[16])
  * flags iface; addresses as 32 hex digits in network order; every table.
  */
 static void
-routes_v6(struct buf *b)
+routes_v6(struct pgr_buf *b)
 {
 	char path[PATH_MAX + 64], sdst[33], ssrc[33], snh[33], ifname[64];
 	char dst[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN], nh[INET6_ADDRSTRLEN];
 	unsigned char addr[16];
 	unsigned int dlen, slen, metric, refcnt, use, flags;
-	struct buf f = { 0 };
+	struct pgr_buf f = { 0 };
 	char *line, *save = NULL;
 	int e;
 
-	buf_puts(b, "\n[IPv6 routes] (/proc/net/ipv6_route, all tables)\n");
+	pgr_buf_puts(b, "\n[IPv6 routes] (/proc/net/ipv6_route, all tables)\n");
 	sys_path(path, sizeof(path), "/proc/net/ipv6_route");
 	if ((e = read_small(path, &f)) != 0 || f.p == NULL) {
-		bprintf(b, "(not available: /proc/net/ipv6_route: %s)\n",
+		pgr_buf_printf(b, "(not available: /proc/net/ipv6_route: %s)\n",
 		    strerror(e ? e : ENODATA));
-		buf_wipe(&f);
+		pgr_buf_wipe(&f);
 		return;
 	}
 	for (line = strtok_r(f.p, "\n", &save); line != NULL;
@@ -1263,25 +1182,25 @@ routes_v6(struct buf *b)
 		    ifname) != 10 || !hex16(sdst, addr))
 			continue;
 		inet_ntop(AF_INET6, addr, dst, sizeof(dst));
-		bprintf(b, "%s/%u", dst, dlen);
+		pgr_buf_printf(b, "%s/%u", dst, dlen);
 		if (slen > 0 && hex16(ssrc, addr)) {
 			inet_ntop(AF_INET6, addr, src, sizeof(src));
-			bprintf(b, " from %s/%u", src, slen);
+			pgr_buf_printf(b, " from %s/%u", src, slen);
 		}
 		if (hex16(snh, addr) && memcmp(addr, &in6addr_any, 16) != 0) {
 			inet_ntop(AF_INET6, addr, nh, sizeof(nh));
-			bprintf(b, " via %s", nh);
+			pgr_buf_printf(b, " via %s", nh);
 		}
-		bprintf(b, " dev %s metric %u%s\n", ifname, metric,
+		pgr_buf_printf(b, " dev %s metric %u%s\n", ifname, metric,
 		    flags & RTF_REJECT ? " reject" : "");
 	}
-	buf_wipe(&f);
+	pgr_buf_wipe(&f);
 }
 
 static void
 env_network(struct members *m)
 {
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 
 	net_interfaces(&b);
 	routes_v4(&b);
@@ -1518,14 +1437,14 @@ static int
 manifest(struct members *m, const struct secrets *s, const char *top)
 {
 	struct member last;
-	struct buf b = { 0 };
+	struct pgr_buf b = { 0 };
 	size_t i, n = m->n;
 
-	bprintf(&b, "# %s: sha256, size in bytes, file (this one excepted)\n"
+	pgr_buf_printf(&b, "# %s: sha256, size in bytes, file (this one excepted)\n"
 	    "# check: awk '!/^#/ {print $1 \"  \" $3}' MANIFEST | sha256sum -c\n",
 	    top);
 	for (i = 0; i < n; i++)
-		bprintf(&b, "%s  %zu  %s\n", m->v[i].sha256, m->v[i].len,
+		pgr_buf_printf(&b, "%s  %zu  %s\n", m->v[i].sha256, m->v[i].len,
 		    m->v[i].name);
 	members_add_buf(m, "MANIFEST", &b);
 	if (m->oom || m->n != n + 1 || seal(m, s, n) != 0)

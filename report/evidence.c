@@ -19,6 +19,7 @@
  *  - heroku config: "=== <app> Config Vars" and "KEY: value" lines, or
  *    --shell's KEY='value', or --json's {"KEY": "value"}.
  */
+#include "report/buf.h"
 #include "report/evidence.h"
 #include "report/endpoint.h"
 
@@ -129,72 +130,6 @@ pgr_pl_status_name(enum pgr_pl_status s)
 
 /* ------------------------------------------------------------------ */
 /* Small tools */
-
-/* A growing string; oom sticks, so callers check once at the end. */
-struct sb {
-	char	*s;
-	size_t	len, cap;
-	bool	oom;
-};
-
-static void
-sb_add(struct sb *b, const char *p, size_t n)
-{
-	size_t ncap;
-	char *ns;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 64;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (ns == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* Wipe and free: a builder may have held a password. */
-static void
-sb_wipe(struct sb *b)
-{
-	if (b->s != NULL) {
-		explicit_bzero(b->s, b->cap);
-		free(b->s);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-/* The string, or NULL (and wiped) on allocation failure. */
-static char *
-sb_take(struct sb *b)
-{
-	char *s;
-
-	if (b->oom) {
-		sb_wipe(b);
-		return NULL;
-	}
-	if (b->s == NULL)
-		sb_add(b, "", 0);
-	s = b->oom ? NULL : b->s;
-	memset(b, 0, sizeof(*b));
-	return s;
-}
 
 static void
 free_secret(char *s)
@@ -774,28 +709,28 @@ dburl_key(const char *key, enum pgr_dburl_kind *kind, char **endpoint,
 static char *
 redact_url(const char *url)
 {
-	struct sb b = { 0 };
+	struct pgr_buf b = { 0 };
 	const char *auth, *at, *colon, *q;
 
 	if ((auth = strstr(url, "://")) == NULL)
 		return strdup(REDACTED);
 	auth += 3;
-	sb_add(&b, url, (size_t)(auth - url));
+	pgr_buf_add(&b, url, (size_t)(auth - url));
 	if ((at = strrchr(auth, '@')) != NULL) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
-		sb_add(&b, auth, (size_t)((colon ? colon : at) - auth));
+		pgr_buf_add(&b, auth, (size_t)((colon ? colon : at) - auth));
 		if (colon != NULL)
-			sb_puts(&b, ":" REDACTED);
-		sb_puts(&b, "@");
+			pgr_buf_puts(&b, ":" REDACTED);
+		pgr_buf_puts(&b, "@");
 		auth = at + 1;
 	}
 	if ((q = strpbrk(auth, "?#")) == NULL)
-		sb_puts(&b, auth);
+		pgr_buf_puts(&b, auth);
 	else {
-		sb_add(&b, auth, (size_t)(q - auth));
-		sb_puts(&b, "?" REDACTED);
+		pgr_buf_add(&b, auth, (size_t)(q - auth));
+		pgr_buf_puts(&b, "?" REDACTED);
 	}
-	return sb_take(&b);
+	return pgr_buf_take(&b);
 }
 
 /*
@@ -803,7 +738,7 @@ redact_url(const char *url)
  * write its redacted line to the bundle copy.
  */
 static bool
-config_var(struct pgr_ev_heroku_config *c, struct sb *out, const char *key,
+config_var(struct pgr_ev_heroku_config *c, struct pgr_buf *out, const char *key,
     const char *value)
 {
 	struct pgr_ev_dburl u;
@@ -811,11 +746,11 @@ config_var(struct pgr_ev_heroku_config *c, struct sb *out, const char *key,
 
 	c->nvars++;
 	memset(&u, 0, sizeof(u));
-	sb_puts(out, key);
-	sb_puts(out, ": ");
+	pgr_buf_puts(out, key);
+	pgr_buf_puts(out, ": ");
 	if (!dburl_key(key, &u.kind, &u.endpoint, &oom)) {
-		sb_puts(out, *value ? REDACTED : "");
-		sb_puts(out, "\n");
+		pgr_buf_puts(out, *value ? REDACTED : "");
+		pgr_buf_puts(out, "\n");
 		return !out->oom;
 	}
 	u.key = strdup(key);
@@ -826,8 +761,8 @@ config_var(struct pgr_ev_heroku_config *c, struct sb *out, const char *key,
 		dburl_free(&u);
 		return false;
 	}
-	sb_puts(out, u.redacted);
-	sb_puts(out, "\n");
+	pgr_buf_puts(out, u.redacted);
+	pgr_buf_puts(out, "\n");
 	return !out->oom;
 }
 
@@ -866,7 +801,7 @@ looks_like_config_json(json_t *root)
 }
 
 static int
-parse_config_json(json_t *root, struct pgr_evidence_item *it, struct sb *out,
+parse_config_json(json_t *root, struct pgr_evidence_item *it, struct pgr_buf *out,
     const char *name, char *err, size_t errlen)
 {
 	const char *key;
@@ -885,7 +820,7 @@ parse_config_json(json_t *root, struct pgr_evidence_item *it, struct sb *out,
 
 static int
 parse_json(const char *buf, size_t len, struct pgr_evidence_item *it,
-    struct sb *out, const char *name, char *err, size_t errlen)
+    struct pgr_buf *out, const char *name, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root, *v;
@@ -1126,7 +1061,7 @@ static void
 pl_connection_row(struct pl_state *st, char **tok, size_t n)
 {
 	struct pgr_pl_connection c;
-	struct sb status = { 0 };
+	struct pgr_buf status = { 0 };
 	size_t i = 1;
 	bool oom = false;
 
@@ -1141,15 +1076,15 @@ pl_connection_row(struct pl_state *st, char **tok, size_t n)
 		oom = true;
 	/* The status may be two words: "Pending Acceptance". */
 	for (; i < n; i++) {
-		sb_puts(&status, tok[i]);
+		pgr_buf_puts(&status, tok[i]);
 		if (i + 1 < n)
-			sb_puts(&status, " ");
+			pgr_buf_puts(&status, " ");
 	}
 	if (status.oom)
 		oom = true;
-	else if (status.s != NULL)
-		c.status_raw = sb_take(&status);
-	sb_wipe(&status);
+	else if (status.p != NULL)
+		c.status_raw = pgr_buf_take(&status);
+	pgr_buf_wipe(&status);
 	c.state = pgr_vpce_state_parse(c.status_raw);
 	if (oom || !push(&st->pl->connections, &st->pl->nconnections,
 	    sizeof(c), &c)) {
@@ -1303,7 +1238,7 @@ parse_privatelink(struct text *t, struct pgr_evidence_item *it)
  * across lines (a multi-line value); 0 when none is open.
  */
 static void
-shell_word(const char **pp, struct sb *b, char *quote)
+shell_word(const char **pp, struct pgr_buf *b, char *quote)
 {
 	const char *p = *pp;
 
@@ -1312,30 +1247,30 @@ shell_word(const char **pp, struct sb *b, char *quote)
 			if (*p == '\'')
 				*quote = 0;
 			else
-				sb_add(b, p, 1);
+				pgr_buf_add(b, p, 1);
 		} else if (*quote == '"') {
 			if (*p == '"')
 				*quote = 0;
 			else if (*p == '\\' && strchr("\"\\$`", p[1]) != NULL &&
 			    p[1] != '\0')
-				sb_add(b, ++p, 1);
+				pgr_buf_add(b, ++p, 1);
 			else
-				sb_add(b, p, 1);
+				pgr_buf_add(b, p, 1);
 		} else if (*p == '\'' || *p == '"')
 			*quote = *p;
 		else if (*p == '\\' && p[1] != '\0')
-			sb_add(b, ++p, 1);
+			pgr_buf_add(b, ++p, 1);
 		else if (*p == ' ' || *p == '\t')
 			break;
 		else
-			sb_add(b, p, 1);
+			pgr_buf_add(b, p, 1);
 	}
 	*pp = p;
 }
 
 struct cfg_state {
 	struct pgr_ev_heroku_config *c;
-	struct sb *out;
+	struct pgr_buf *out;
 	bool	header;
 	size_t	unknown;		/* lines that are neither var nor header */
 	bool	oom;
@@ -1349,7 +1284,7 @@ static size_t
 cfg_var(struct cfg_state *st, struct text *t, size_t i)
 {
 	const char *line = skip_blanks(t->line[i]), *p;
-	struct sb v = { 0 };
+	struct pgr_buf v = { 0 };
 	char key[256], quote = 0;
 	size_t klen, used = 1;
 
@@ -1366,18 +1301,18 @@ cfg_var(struct cfg_state *st, struct text *t, size_t i)
 	key[klen] = '\0';
 	p = line + klen + 1;
 	if (line[klen] == ':')
-		sb_puts(&v, skip_blanks(p));
+		pgr_buf_puts(&v, skip_blanks(p));
 	else {
 		shell_word(&p, &v, &quote);
 		while (quote != 0 && i + used < t->n) {
-			sb_puts(&v, "\n");
+			pgr_buf_puts(&v, "\n");
 			p = t->line[i + used++];
 			shell_word(&p, &v, &quote);
 		}
 	}
-	if (v.oom || !config_var(st->c, st->out, key, v.s ? v.s : ""))
+	if (v.oom || !config_var(st->c, st->out, key, v.p ? v.p : ""))
 		st->oom = true;
-	sb_wipe(&v);
+	pgr_buf_wipe(&v);
 	return used;
 }
 
@@ -1398,7 +1333,7 @@ config_app(struct pgr_ev_heroku_config *c, const char *title, bool *oom)
 /* 1 parsed, 0 not this type, -1 out of memory. */
 static int
 parse_config_text(struct text *t, struct pgr_evidence_item *it,
-    struct sb *out)
+    struct pgr_buf *out)
 {
 	struct cfg_state st;
 	const char *title;
@@ -1447,7 +1382,7 @@ has_config_header(struct text *t)
 
 static int
 parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
-    struct sb *out, const char *name, char *err, size_t errlen)
+    struct pgr_buf *out, const char *name, char *err, size_t errlen)
 {
 	struct text t;
 	bool header;
@@ -1512,20 +1447,20 @@ check_content(const unsigned char *p, size_t len, const char *name,
 /* The bundle copy: the file as read, or the redacted config text. */
 static int
 finish_item(struct pgr_evidence_item *it, const char *buf, size_t len,
-    struct sb *out, const char *name)
+    struct pgr_buf *out, const char *name)
 {
-	struct sb h = { 0 };
+	struct pgr_buf h = { 0 };
 
 	if (it->type == PGR_EV_HEROKU_CONFIG) {
 		/* The same styled header the CLI prints, then the vars. */
 		if (it->u.config.app != NULL) {
-			sb_puts(&h, "=== ");
-			sb_puts(&h, it->u.config.app);
-			sb_puts(&h, " Config Vars\n");
+			pgr_buf_puts(&h, "=== ");
+			pgr_buf_puts(&h, it->u.config.app);
+			pgr_buf_puts(&h, " Config Vars\n");
 		}
-		sb_add(&h, out->s ? out->s : "", out->len);
+		pgr_buf_add(&h, out->p ? out->p : "", out->len);
 		it->content_len = h.len;
-		it->content = sb_take(&h);
+		it->content = pgr_buf_take(&h);
 	} else {
 		it->content_len = len;
 		if ((it->content = malloc(len + 1)) != NULL) {
@@ -1544,7 +1479,7 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
     const void *buf, size_t len, char *err, size_t errlen)
 {
 	struct pgr_evidence_item it;
-	struct sb out = { 0 };
+	struct pgr_buf out = { 0 };
 	const char *p = buf;
 	size_t skip = 0, bom = 0;
 	int rc;
@@ -1576,63 +1511,52 @@ pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 		rc = pgr_fail(err, errlen, "%s: out of memory", name);
 	if (rc == -1)
 		item_free(&it);
-	sb_wipe(&out);
+	pgr_buf_wipe(&out);
 	return rc;
 }
 
 /* Read all of fd, up to the cap; pipes and process substitution work. */
+/* Read fd to its end into b, at most PGR_EVIDENCE_MAX_SIZE bytes. */
 static int
-read_all(int fd, char **bufp, size_t *lenp, const char *path, char *err,
-    size_t errlen)
+read_all(int fd, struct pgr_buf *b, const char *path, char *err, size_t errlen)
 {
-	size_t len = 0, cap = 64 * 1024;
-	char *buf, *nb;
+	char chunk[64 * 1024];
 	ssize_t n;
+	int rc = 0;
 
-	if ((buf = malloc(cap)) == NULL)
-		return pgr_fail(err, errlen, "%s: out of memory", path);
 	for (;;) {
-		if (len == cap) {
-			if (cap > PGR_EVIDENCE_MAX_SIZE) {
-				explicit_bzero(buf, len);
-				free(buf);
-				return pgr_fail(err, errlen, "%s: larger than %d "
-				    "bytes", path, PGR_EVIDENCE_MAX_SIZE);
-			}
-			if ((nb = realloc(buf, cap * 2)) == NULL) {
-				explicit_bzero(buf, len);
-				free(buf);
-				return pgr_fail(err, errlen, "%s: out of memory",
-				    path);
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, chunk, sizeof(chunk));
 		if (n == 0)
 			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			pgr_fail(err, errlen, "%s: %s", path, strerror(errno));
-			explicit_bzero(buf, len);
-			free(buf);
-			return -1;
+			rc = pgr_fail(err, errlen, "%s: %s", path, strerror(errno));
+			break;
 		}
-		len += (size_t)n;
+		pgr_buf_add(b, chunk, (size_t)n);
+		if (b->oom) {
+			rc = pgr_fail(err, errlen, "%s: out of memory", path);
+			break;
+		}
+		if (b->len > PGR_EVIDENCE_MAX_SIZE) {
+			rc = pgr_fail(err, errlen, "%s: larger than %d bytes", path,
+			    PGR_EVIDENCE_MAX_SIZE);
+			break;
+		}
 	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+	explicit_bzero(chunk, sizeof(chunk));
+	if (rc != 0)
+		pgr_buf_wipe(b);
+	return rc;
 }
 
 int
 pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
     size_t errlen)
 {
+	struct pgr_buf b = { 0 };
 	struct stat st;
-	size_t len = 0;
-	char *buf = NULL;
 	int fd, rc;
 
 	if (path == NULL || *path == '\0')
@@ -1651,13 +1575,13 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 		close(fd);
 		return pgr_fail(err, errlen, "%s: %s", path, strerror(rc));
 	}
-	rc = read_all(fd, &buf, &len, path, err, errlen);
+	rc = read_all(fd, &b, path, err, errlen);
 	close(fd);
 	if (rc == -1)
 		return -1;
-	rc = pgr_evidence_load_buffer(ev, path, buf, len, err, errlen);
-	explicit_bzero(buf, len);
-	free(buf);
+	rc = pgr_evidence_load_buffer(ev, path, b.p != NULL ? b.p : "", b.len,
+	    err, errlen);
+	pgr_buf_wipe(&b);
 	return rc;
 }
 
