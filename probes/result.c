@@ -181,18 +181,10 @@ pgr_report_free(struct pgr_report *r)
 {
 	size_t i;
 
-	pgr_report_reset(r);
+	pgr_report_reset(r);	/* results and findings */
 	for (i = 0; i < r->ntargets; i++)
 		pgr_target_free(&r->targets[i]);
 	free(r->targets);
-	for (i = 0; i < r->nfindings; i++) {
-		free(r->findings[i].code);
-		free(r->findings[i].cause);
-		free(r->findings[i].summary);
-		free(r->findings[i].evidence);
-		free(r->findings[i].remedy);
-	}
-	free(r->findings);
 	for (i = 0; i < (size_t)r->argc; i++)
 		free(r->argv[i]);
 	free(r->argv);
