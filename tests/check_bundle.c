@@ -34,8 +34,10 @@
 #define PW	"S3cr3t/p@ss%+word"
 #define PW_PCT	"S3cr3t%2Fp%40ss%25%2Bword"
 #define URL	"postgres://app:" PW_PCT "@" HOST ":5432/db"
-#define T0	1700000000L	/* 2023-11-14T22:13:20Z */
 #define TOP	"pgreach-20231114T221320Z/"
+#define SECRET	PW
+
+#include "tests/report_builder.h"
 
 static const char fake_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
@@ -108,79 +110,38 @@ in_tmp(char *out, size_t len, const char *name)
 	snprintf(out, len, "%s/%s", tmpdir, name);
 }
 
-/* --- a synthetic report (the builder of tests/check_nagios.c) -------- */
+/* --- a synthetic report (tests/report_builder.h) ------------------------ */
 
+/* The builder's target, with what dns.txt shows of it: a CNAME and a TTL. */
 static void
-add_target(struct pgr_report *r, int port, enum pgr_role role)
+bundle_target(struct pgr_report *r, int port, enum pgr_role role)
 {
-	struct pgr_target *t;
 	struct pgr_target_result *tr;
-	char url[512];
 
-	r->targets = realloc(r->targets, (r->ntargets + 1) * sizeof(*r->targets));
-	r->results = realloc(r->results, (r->ntargets + 1) * sizeof(*r->results));
-	ck_assert(r->targets != NULL && r->results != NULL);
-	t = &r->targets[r->ntargets];
-	tr = &r->results[r->ntargets];
-	memset(t, 0, sizeof(*t));
-	memset(tr, 0, sizeof(*tr));
-	snprintf(url, sizeof(url), "postgres://app:REDACTED@%s:%d/db", HOST, port);
-	t->url = strdup(url);
-	t->source = strdup("argument 1");
-	t->host = strdup(HOST);
-	t->port = port;
-	t->role = role;
-	t->dbname = strdup("db");
-	t->user = strdup("app");
-	t->password = strdup(PW);
-	t->sibling_of = -1;
-	tr->dns.status = PGR_OK;
-	tr->dns.ms = 1.5;
+	add_target(r, HOST, port, role);
+	tr = &r->results[r->ntargets - 1];
 	tr->dns.min_ttl = 60;
-	snprintf(tr->dns.servers, sizeof(tr->dns.servers), "10.0.0.2:53");
 	tr->dns.cnames = strdup("db.example -> " HOST " (ttl 60)");
-	r->ntargets++;
 }
 
+/*
+ * The builder's attempt, with what the bundle shows of it: an address in
+ * the VPC, the local address, and a chain (one certificate) that does not
+ * verify.
+ */
 static struct pgr_attempt *
-add_attempt(struct pgr_report *r, const char *addr)
+bundle_attempt(struct pgr_report *r, const char *addr)
 {
 	struct pgr_target_result *tr = &r->results[r->ntargets - 1];
-	struct pgr_attempt *a;
+	struct pgr_attempt *a = add_attempt(r, addr);
 
-	tr->attempts = realloc(tr->attempts, (tr->nattempts + 1) * sizeof(*a));
-	ck_assert(tr->attempts != NULL);
-	a = &tr->attempts[tr->nattempts++];
-	memset(a, 0, sizeof(*a));
-	snprintf(a->address, sizeof(a->address), "%s", addr);
-	a->family = strchr(addr, ':') ? 6 : 4;
-	if (tr->dns.naddrs < PGR_MAX_ADDRS) {
-		struct pgr_addr *d = &tr->dns.addrs[tr->dns.naddrs++];
-
-		snprintf(d->text, PGR_ADDRSTRLEN, "%s", addr);
-		d->family = a->family;
-		d->ttl = 60;
-		d->in_vpc = 1;
-	}
-	tr->dns.naddrs_total = tr->dns.naddrs;
-	a->start_ms = 1.6;
+	tr->dns.addrs[tr->dns.naddrs - 1].in_vpc = 1;
 	snprintf(a->local, sizeof(a->local), "10.0.9.9");
-	a->tcp = (struct pgr_tcp_result){ .status = PGR_OK, .ms = 0.4 };
-	a->tls.status = PGR_OK;
-	a->tls.ms = 3.1;
-	snprintf(a->tls.version, sizeof(a->tls.version), "TLSv1.3");
-	snprintf(a->tls.cipher, sizeof(a->tls.cipher), "TLS_AES_256_GCM_SHA384");
-	a->tls.cert.present = true;
-	a->tls.cert.days_left = 300;
+	a->tls.cert.verified = false;
+	a->tls.cert.hostname_match = false;
 	a->tls.cert.not_after = T0 + 300 * 86400L;
 	a->tls.cert.chain_len = 1;
 	a->tls.cert.chain_pem = strdup(fake_pem);
-	snprintf(a->tls.cert.subject, PGR_DETAIL_LEN, "CN=db.example");
-	a->login = (struct pgr_login_result){ .status = PGR_OK, .ms = 9.8 };
-	snprintf(a->login.server_version, sizeof(a->login.server_version), "15.18");
-	a->query = (struct pgr_query_result){ .status = PGR_OK, .ms = 12.0,
-	    .count = 5, .done = 5, .min_ms = 0.1, .median_ms = 0.2,
-	    .p95_ms = 0.4, .max_ms = 0.5 };
 	return a;
 }
 
@@ -194,9 +155,9 @@ build_report(struct pgr_report *r)
 	r->started_at.tv_sec = T0;
 	r->started_at.tv_nsec = 123000000;
 	r->duration_ms = 42.0;
-	add_target(r, 5432, PGR_ROLE_POSTGRES);
-	add_attempt(r, "10.0.1.5");
-	a = add_attempt(r, "fd00::5");
+	bundle_target(r, 5432, PGR_ROLE_POSTGRES);
+	bundle_attempt(r, "10.0.1.5");
+	a = bundle_attempt(r, "fd00::5");
 	a->tcp = (struct pgr_tcp_result){ .status = PGR_TCP_REFUSED, .ms = 0.2,
 	    .err_no = 111 };
 	snprintf(a->tcp.detail, sizeof(a->tcp.detail), "connect: Connection\trefused");
@@ -206,8 +167,8 @@ build_report(struct pgr_report *r)
 	memset(&a->login, 0, sizeof(a->login));
 	a->login.status = PGR_SKIPPED;
 	a->query = (struct pgr_query_result){ .status = PGR_SKIPPED, .count = 5 };
-	add_target(r, 5433, PGR_ROLE_PGBOUNCER);
-	add_attempt(r, "10.0.1.5");
+	bundle_target(r, 5433, PGR_ROLE_PGBOUNCER);
+	bundle_attempt(r, "10.0.1.5");
 	r->targets[1].sibling_of = 0;
 	r->status = PGR_SEV_CRITICAL;
 	pgr_report_add_finding(r, "TCP_REFUSED", PGR_SEV_CRITICAL, "routing",

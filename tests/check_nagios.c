@@ -20,7 +20,6 @@
 #include "tests/check_main.h"
 
 #include "tests/report_cases.h"
-}
 
 static const char *perf_item_re =
     "^('([^']|'')+'|[^' =]+)=(U|-?[0-9]+(\\.[0-9]+)?(s|))"

@@ -20,7 +20,6 @@
 #include "tests/check_main.h"
 
 #include "tests/report_cases.h"
-}
 
 /* A URL with everything a label value must escape, and a byte that is not UTF-8. */
 static void

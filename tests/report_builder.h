@@ -8,6 +8,9 @@
 
 #include "report/endpoint.h"
 
+/* Not every test uses every helper here. */
+#define PGR_TEST_HELPER	static __attribute__((unused))
+
 /* A test may define its own SECRET (or HOST) before including this. */
 #ifndef HOST
 #define HOST	"vpce-0a1b2c3d4e5f67890-abcdefgh.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com"
@@ -17,7 +20,7 @@
 #endif
 #define T0	1700000000L	/* 2023-11-14T22:13:20Z */
 
-static struct pgr_target *
+PGR_TEST_HELPER struct pgr_target *
 add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
 {
 	struct pgr_target *t;
@@ -51,7 +54,7 @@ add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
 }
 
 /* A healthy attempt on the last target; the k-th is a little slower. */
-static struct pgr_attempt *
+PGR_TEST_HELPER struct pgr_attempt *
 add_attempt(struct pgr_report *r, const char *addr)
 {
 	struct pgr_target_result *tr = &r->results[r->ntargets - 1];
@@ -92,7 +95,7 @@ add_attempt(struct pgr_report *r, const char *addr)
 }
 
 /* Phase p ends as e; the later phases are skipped, as the engine leaves them. */
-static void
+PGR_TEST_HELPER void
 fail_at(struct pgr_attempt *a, enum pgr_phase p, enum pgr_err e, double ms)
 {
 	if (p == PGR_PH_TCP)
@@ -121,7 +124,7 @@ fail_at(struct pgr_attempt *a, enum pgr_phase p, enum pgr_err e, double ms)
 		a->query = (struct pgr_query_result){ .status = PGR_SKIPPED, .count = 5 };
 }
 
-static void
+PGR_TEST_HELPER void
 two_by_two(struct pgr_report *r)
 {
 	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
@@ -138,7 +141,33 @@ two_by_two(struct pgr_report *r)
 		for (struct pgr_attempt *a = (r)->results[i_].attempts; \
 		    a != NULL && a < (r)->results[i_].attempts + (r)->results[i_].nattempts; a++)
 
-static void
+/* --- cases every writer's test has ----------------------------------- */
+
+PGR_TEST_HELPER void
+b_nxdomain(struct pgr_report *r)
+{
+	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_target(r, HOST, 5433, PGR_ROLE_PGBOUNCER);
+	for (size_t i = 0; i < r->ntargets; i++) {
+		r->results[i].dns.status = PGR_DNS_NXDOMAIN;
+		r->results[i].dns.ms = 12.5;
+		snprintf(r->results[i].dns.detail, PGR_DETAIL_LEN, "Domain name not found");
+	}
+	pgr_report_add_finding(r, "DNS_NXDOMAIN", PGR_SEV_CRITICAL, "dns",
+	    "the endpoint name does not exist", "NXDOMAIN from 10.0.0.2:53",
+	    "Check the endpoint id with aws ec2 describe-vpc-endpoints.", 0);
+}
+
+/* A failed phase and no diagnosis: what the writer says comes from the phases. */
+PGR_TEST_HELPER void
+b_refused_no_findings(struct pgr_report *r)
+{
+	two_by_two(r);
+	fail_at(&r->results[0].attempts[1], PGR_PH_TCP, PGR_TCP_REFUSED, 0.3);
+	r->results[0].attempts[1].tcp.err_no = 111;
+}
+
+PGR_TEST_HELPER void
 report_init(struct pgr_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -149,7 +178,7 @@ report_init(struct pgr_report *r)
 
 /* --- helpers ------------------------------------------------------------- */
 
-static char *
+PGR_TEST_HELPER char *
 slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -170,6 +199,28 @@ slurp(const char *path)
 		buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+/*
+ * Compare got with the golden file at path; PGR_UPDATE_FIXTURES=1 writes
+ * got there first.
+ */
+PGR_TEST_HELPER void
+golden(const char *path, const char *got)
+{
+	char *want;
+
+	if (getenv("PGR_UPDATE_FIXTURES") != NULL) {
+		FILE *f = fopen(path, "wb");
+
+		ck_assert_msg(f != NULL, "cannot write %s", path);
+		fputs(got, f);
+		fclose(f);
+	}
+	want = slurp(path);
+	ck_assert_msg(want != NULL, "%s missing (PGR_UPDATE_FIXTURES=1 writes it)", path);
+	ck_assert_msg(strcmp(want, got) == 0, "%s differs; got:\n%s", path, got);
+	free(want);
 }
 
 #endif
