@@ -1037,6 +1037,18 @@ db_name(struct dbuf *d, unsigned n)
 #define T_CNAME	5
 #define T_AAAA	28
 
+/* An A record, class IN, whose owner name is a pointer to offset at. */
+static void
+db_a(struct dbuf *d, unsigned at, uint32_t ttl, uint32_t addr)
+{
+	db_u16(d, 0xc000 | at);
+	db_u16(d, T_A);
+	db_u16(d, 1);
+	db_u32(d, ttl);
+	db_u16(d, 4);
+	db_u32(d, addr);
+}
+
 /* Build the reply to q in d; d->len 0 means no reply. */
 static void
 dns_answer(const struct dnsq *q, struct dbuf *d, bool tcp)
@@ -1057,14 +1069,8 @@ dns_answer(const struct dnsq *q, struct dbuf *d, bool tcp)
 		db_header(d, (uint16_t)(q->id ^ 0x5a5a), ok, 1,
 		    q->qtype == T_A ? 1 : 0);
 		db_put(d, q->question, q->qlen);
-		if (q->qtype == T_A) {
-			db_u16(d, 0xc000 | 12);
-			db_u16(d, T_A);
-			db_u16(d, 1);
-			db_u32(d, 60);
-			db_u16(d, 4);
-			db_u32(d, 0x7f000001);
-		}
+		if (q->qtype == T_A)
+			db_a(d, 12, 60, 0x7f000001);
 		break;
 	case D_CNAME_LOOP:
 		/* name -> c1.name -> c2.name -> ... -> c99.name -> name */
@@ -1095,15 +1101,9 @@ dns_answer(const struct dnsq *q, struct dbuf *d, bool tcp)
 			n = 0;	/* no AAAA: IPv4 loopback only */
 		db_header(d, q->id, ok, 1, n);
 		db_put(d, q->question, q->qlen);
-		for (i = 0; i < n && d->len + 16 <= (tcp ? 65535 : 65000); i++) {
-			db_u16(d, 0xc000 | 12);
-			db_u16(d, T_A);
-			db_u16(d, 1);
-			db_u32(d, 300);
-			db_u16(d, 4);
-			/* 127.1.x.y: loopback, and nothing listens there. */
-			db_u32(d, 0x7f010000u | ((i + 1) & 0xffff));
-		}
+		/* 127.1.x.y: loopback, and nothing listens there. */
+		for (i = 0; i < n && d->len + 16 <= (tcp ? 65535 : 65000); i++)
+			db_a(d, 12, 300, 0x7f010000u | ((i + 1) & 0xffff));
 		break;
 	case D_GARBAGE:
 		db_header(d, q->id, ok, 1, 1 + rnd() % 8);
@@ -1116,12 +1116,7 @@ dns_answer(const struct dnsq *q, struct dbuf *d, bool tcp)
 		db_header(d, q->id, ok, 1, 1);
 		db_put(d, q->question, q->qlen);
 		off = d->len;
-		db_u16(d, 0xc000 | (unsigned)off);	/* points at itself */
-		db_u16(d, T_A);
-		db_u16(d, 1);
-		db_u32(d, 60);
-		db_u16(d, 4);
-		db_u32(d, 0x7f000001);
+		db_a(d, (unsigned)off, 60, 0x7f000001);	/* its name points at itself */
 		break;
 	default:
 		d->len = 0;
