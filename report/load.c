@@ -5,6 +5,7 @@
  * writers use is read; the password was never in it.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,18 @@ jnum(json_t *o, const char *key)
 	json_t *v = json_object_get(o, key);
 
 	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/*
+ * An integer field: a number that fits an int, truncated; anything else is
+ * 0, as a missing one (a double outside int's range must not be cast).
+ */
+static int
+jint(json_t *o, const char *key)
+{
+	double v = jnum(o, key);
+
+	return v > (double)INT_MIN - 1.0 && v < (double)INT_MAX + 1.0 ? (int)v : 0;
 }
 
 static void
@@ -78,7 +91,7 @@ load_dns(json_t *j, struct pgr_dns_result *d, char *err, size_t errlen)
 		else
 			continue;
 		pgr_addr_set(&d->addrs[d->naddrs], (struct sockaddr *)&ss,
-		    (int)jnum(a, "ttl"), NULL, 0);
+		    jint(a, "ttl"), NULL, 0);
 		d->addrs[d->naddrs].in_vpc = json_is_boolean(inv) ? json_is_true(inv) : -1;
 		d->naddrs++;
 	}
@@ -95,14 +108,14 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 
 	copy(a->address, sizeof(a->address), jstr(j, "address"));
 	copy(a->local, sizeof(a->local), jstr(j, "local_address"));
-	a->family = (int)jnum(j, "family");
+	a->family = jint(j, "family");
 	if (status(tcp, PGR_PH_TCP, &a->tcp.status, err, errlen) != 0 ||
 	    status(tls, PGR_PH_TLS, &a->tls.status, err, errlen) != 0 ||
 	    status(login, PGR_PH_LOGIN, &a->login.status, err, errlen) != 0 ||
 	    status(q, PGR_PH_QUERY, &a->query.status, err, errlen) != 0)
 		return -1;
 	a->tcp.ms = jnum(tcp, "ms");
-	a->tcp.err_no = (int)jnum(tcp, "errno");
+	a->tcp.err_no = jint(tcp, "errno");
 	copy(a->tcp.detail, sizeof(a->tcp.detail), jstr(tcp, "error"));
 	a->tls.ms = jnum(tls, "ms");
 	copy(a->tls.version, sizeof(a->tls.version), jstr(tls, "version"));
@@ -112,7 +125,7 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 		a->tls.cert.present = true;
 		copy(a->tls.cert.subject, sizeof(a->tls.cert.subject), jstr(cert, "subject"));
 		copy(a->tls.cert.issuer, sizeof(a->tls.cert.issuer), jstr(cert, "issuer"));
-		a->tls.cert.days_left = (long)jnum(cert, "days_left");
+		a->tls.cert.days_left = jint(cert, "days_left");
 		a->tls.cert.verified = json_is_true(json_object_get(cert, "verified"));
 		a->tls.cert.hostname_match = json_is_true(json_object_get(cert, "hostname_match"));
 		copy(a->tls.cert.verify_error, sizeof(a->tls.cert.verify_error),
@@ -124,8 +137,8 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 	copy(a->login.server_version, sizeof(a->login.server_version),
 	    jstr(login, "server_version"));
 	a->query.ms = jnum(q, "ms");
-	a->query.count = (int)jnum(q, "count");
-	a->query.done = (int)jnum(q, "done");
+	a->query.count = jint(q, "count");
+	a->query.done = jint(q, "done");
 	a->query.min_ms = jnum(q, "min_ms");
 	a->query.median_ms = jnum(q, "median_ms");
 	a->query.p95_ms = jnum(q, "p95_ms");
@@ -156,7 +169,7 @@ load_target(json_t *j, struct pgr_target *t, struct pgr_target_result *tr,
 	t->source = dup(jstr(j, "source"));
 	t->dbname = dup(jstr(j, "database"));
 	t->user = dup(jstr(j, "user"));
-	t->port = (int)jnum(j, "port");
+	t->port = jint(j, "port");
 	t->role = role != NULL && strcmp(role, "pgbouncer") == 0 ?
 	    PGR_ROLE_PGBOUNCER : PGR_ROLE_POSTGRES;
 	t->sibling_of = -1;
