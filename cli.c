@@ -155,20 +155,6 @@ push(const char **list, size_t *n, const char *v, const char *opt, char *err,
 	return 0;
 }
 
-static int
-parse_format(const char *s, enum pgr_format *f)
-{
-	static const char *const names[] = { "text", "json", "nagios", "prometheus", "junit" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum pgr_format)i;
-			return 0;
-		}
-	return -1;
-}
-
 /*
  * An argument as error messages show it: secrets scrubbed first, then cut
  * to len - 1 bytes.  Cut first, a message could keep a prefix of a
@@ -242,8 +228,8 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 
 	switch (ch) {
 	case OPT_FORMAT:
-		if (parse_format(arg, &c->format) != 0)
-			return snprintf(err, errlen, "--format: \"%s\" is not one of text, json, nagios, prometheus, junit", shown(arg, v, sizeof(v))), -1;
+		if ((c->format = pgr_writer_find(arg)) == NULL)
+			return snprintf(err, errlen, "--format: \"%s\" is not one of %s", shown(arg, v, sizeof(v)), pgr_writer_names()), -1;
 		return 0;
 	case 't':
 		if (parse_double(arg, &c->timeout_s, 0.001, 86400) != 0)
@@ -330,7 +316,7 @@ pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
 	int ch;
 
 	memset(c, 0, sizeof(*c));
-	c->format = strcmp(progname, "check_pgreach") == 0 ? PGR_FMT_NAGIOS : PGR_FMT_TEXT;
+	c->format = pgr_writer_find(strcmp(progname, "check_pgreach") == 0 ? "nagios" : "text");
 	c->timeout_s = 10;
 	c->sslmode = "require";
 	c->query = "SELECT 1";

@@ -10,19 +10,12 @@
 #include <stdio.h>
 
 #include "probes/addr.h"
-
-enum pgr_format {
-	PGR_FMT_TEXT,
-	PGR_FMT_JSON,
-	PGR_FMT_NAGIOS,
-	PGR_FMT_PROMETHEUS,
-	PGR_FMT_JUNIT
-};
+#include "report/writer.h"
 
 #define PGR_MAX_LIST 32
 
 struct pgr_cli {
-	enum pgr_format	 format;
+	const struct pgr_writer *format;	/* from report/writer.c's table */
 	double		 timeout_s;
 	const char	*dns_servers[PGR_MAX_LIST];
 	size_t		 ndns_servers;

@@ -23,17 +23,13 @@
 #include "probes/result.h"
 #include "probes/target.h"
 #include "probes/workers.h"
+#include "report/analysis.h"
 #include "report/bundle.h"
-#include "report/diagnose.h"
 #include "report/endpoint.h"
 #include "report/evidence.h"
-#include "report/json.h"
-#include "report/junit.h"
-#include "report/nagios.h"
-#include "report/prometheus.h"
-#include "report/text.h"
-#include "report/verdict.h"
+#include "report/thresholds.h"
 #include "report/versions.h"
+#include "report/writer.h"
 
 #define EXIT_UNKNOWN 3
 
@@ -283,20 +279,17 @@ region_of(const struct pgr_cli *c, const char **source)
 	return NULL;
 }
 
+/* What the analysis needs of the command line and the evidence. */
 static void
-diagnose(const struct pgr_cli *c, const struct pgr_evidence *ev,
-    struct pgr_report *rep)
+analysis_opts(const struct pgr_cli *c, const struct pgr_evidence *ev,
+    const struct pgr_thresholds *thr, struct pgr_analysis_opts *o)
 {
-	struct pgr_diag_opts d;
-
-	memset(&d, 0, sizeof(d));
-	d.region = region_of(c, &d.region_source);
-	d.ev = ev->n > 0 ? ev : NULL;
-	d.vpc_given = c->nvpc > 0;
-	d.cert_warning_days = c->cert_warning_days;
-	d.cert_critical_days = c->cert_critical_days;
-	d.sslmode = c->sslmode;
-	pgr_diagnose(rep, &d);
+	memset(o, 0, sizeof(*o));
+	o->region = region_of(c, &o->region_source);
+	o->ev = ev->n > 0 ? ev : NULL;
+	o->vpc_given = c->nvpc > 0;
+	o->sslmode = c->sslmode;
+	o->thr = thr;
 }
 
 static bool
@@ -312,30 +305,15 @@ utf8_locale(void)
 }
 
 static int
-write_report(const struct pgr_cli *c, const struct pgr_evidence *ev,
-    const struct pgr_nagios_opts *no, const struct pgr_report *rep)
+write_report(const struct pgr_cli *c, const struct pgr_analysis *an)
 {
-	struct pgr_text_opts to;
+	struct pgr_write_opts o;
 
-	switch (c->format) {
-	case PGR_FMT_JSON:
-		return pgr_write_json(stdout, rep);
-	case PGR_FMT_NAGIOS:
-		return pgr_write_nagios(stdout, rep, no);
-	case PGR_FMT_PROMETHEUS:
-		return pgr_write_prometheus(stdout, rep);
-	case PGR_FMT_JUNIT:
-		return pgr_write_junit(stdout, rep, ev->n > 0 ? ev : NULL,
-		    region_of(c, NULL));
-	default:
-		to.color = !c->no_color && getenv("NO_COLOR") == NULL &&
-		    isatty(STDOUT_FILENO);
-		to.verbose = c->verbose;
-		to.utf8 = utf8_locale();
-		to.ev = ev->n > 0 ? ev : NULL;
-		to.region = region_of(c, NULL);
-		return pgr_write_text(stdout, rep, &to);
-	}
+	memset(&o, 0, sizeof(o));
+	o.color = !c->no_color && getenv("NO_COLOR") == NULL && isatty(STDOUT_FILENO);
+	o.verbose = c->verbose;
+	o.utf8 = utf8_locale();
+	return c->format->write(stdout, an, &o);
 }
 
 /* A live progress line on a terminal's stderr; erased before the report. */
@@ -350,28 +328,20 @@ progress_line(void *arg, size_t done, size_t total, size_t dns_pending,
 }
 
 /*
- * One probe of every target, its diagnosis and its verdict.  Thresholds
- * come after the verdict's phase check so that a latency finding cannot
- * hide a failed phase; every format gets the same status and exit code.
+ * One probe of every target, then the one analysis every format writes:
+ * findings, checklist, verdict.  The previous probe's analysis goes first.
  */
 static int
-probe_once(const struct pgr_cli *c, const struct pgr_evidence *ev,
-    const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
-    struct pgr_report *rep, char *err, size_t errlen)
+probe_once(const struct pgr_run_opts *ro, const struct pgr_analysis_opts *ao,
+    struct pgr_report *rep, struct pgr_analysis *an, char *err, size_t errlen)
 {
-	enum pgr_severity sev;
-
+	pgr_analysis_free(an);
 	pgr_report_reset(rep);
 	if (pgr_engine_run(rep, ro, err, errlen) != 0)
 		return -1;
 	if (ro->progress != NULL)
 		fputs("\r\033[K", stderr);
-	diagnose(c, ev, rep);
-	rep->status = pgr_verdict(rep);
-	sev = pgr_thresholds_apply(rep, no);
-	if (sev > rep->status)
-		rep->status = sev;
-	return 0;
+	return pgr_analyze(an, rep, ao, err, errlen);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -385,32 +355,32 @@ on_interrupt(int sig)
 
 /* ",CODE@target," for every finding that is not ok: the state --wait compares. */
 static void
-finding_set(const struct pgr_report *r, char *buf, size_t len)
+finding_set(const struct pgr_analysis *an, char *buf, size_t len)
 {
 	size_t i, n = 1;
 
 	snprintf(buf, len, ",");
-	for (i = 0; i < r->nfindings && n < len; i++)
-		if (r->findings[i].severity != PGR_SEV_OK)
+	for (i = 0; i < an->findings.n && n < len; i++)
+		if (an->findings.v[i].severity != PGR_SEV_OK)
 			n += (size_t)snprintf(buf + n, len - n, "%s@%d,",
-			    r->findings[i].code, r->findings[i].target);
+			    pgr_code_name(an->findings.v[i].code), an->findings.v[i].target);
 }
 
 /* One line per change of state, never a wall of repeats. */
 static void
-print_changes(const struct pgr_report *r, const char *before, const char *now,
+print_changes(const struct pgr_analysis *an, const char *before, const char *now,
     double elapsed)
 {
 	char key[128];
 	size_t i;
 
-	for (i = 0; i < r->nfindings; i++) {
-		const struct pgr_finding *f = &r->findings[i];
+	for (i = 0; i < an->findings.n; i++) {
+		const struct pgr_finding *f = &an->findings.v[i];
 
-		snprintf(key, sizeof(key), ",%s@%d,", f->code, f->target);
+		snprintf(key, sizeof(key), ",%s@%d,", pgr_code_name(f->code), f->target);
 		if (f->severity != PGR_SEV_OK && strstr(before, key) == NULL)
 			fprintf(stderr, "%s: [%6.1fs] failing: %s (%s): %s\n", progname,
-			    elapsed, f->code, f->cause, f->summary);
+			    elapsed, pgr_code_name(f->code), pgr_cause_name(f->cause), f->summary);
 	}
 	for (const char *p = before + 1; *p; ) {
 		const char *end = strchr(p, ',');
@@ -456,9 +426,9 @@ nap(double s)
  * is the last probe's.  Ctrl-C ends the wait with the last report.
  */
 static int
-wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
-    const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
-    struct pgr_report *rep, char *err, size_t errlen)
+wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
+    const struct pgr_analysis_opts *ao, struct pgr_report *rep,
+    struct pgr_analysis *an, char *err, size_t errlen)
 {
 	struct pgr_run_opts o = *ro;
 	struct sigaction sa;
@@ -476,13 +446,13 @@ wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
 
 		/* Each probe obeys --timeout, and none outlives the wait. */
 		o.timeout_s = left < ro->timeout_s ? (left > 0.2 ? left : 0.2) : ro->timeout_s;
-		if (probe_once(c, ev, no, &o, rep, err, errlen) != 0)
+		if (probe_once(&o, ao, rep, an, err, errlen) != 0)
 			return -1;
 		round++;
-		finding_set(rep, now, sizeof(now));
-		print_changes(rep, before, now, mono_s() - start);
+		finding_set(an, now, sizeof(now));
+		print_changes(an, before, now, mono_s() - start);
 		memcpy(before, now, sizeof(before));
-		if (rep->status == PGR_SEV_OK || interrupted)
+		if (an->status == PGR_SEV_OK || interrupted)
 			break;
 		left = end - mono_s();
 		if (left <= 0.2)
@@ -493,7 +463,7 @@ wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
 		delay = fmin(delay * 2, 30);
 	}
 	fprintf(stderr, "%s: %s after %d probe%s in %.1f s%s\n", progname,
-	    rep->status == PGR_SEV_OK ? "OK" : "still failing", round,
+	    an->status == PGR_SEV_OK ? "OK" : "still failing", round,
 	    round == 1 ? "" : "s", mono_s() - start, interrupted ? " (interrupted)" : "");
 	return 0;
 }
@@ -503,7 +473,9 @@ main(int argc, char **argv)
 {
 	struct pgr_target_list targets = { 0 };
 	struct pgr_evidence ev = { 0 };
-	struct pgr_nagios_opts no;
+	struct pgr_analysis_opts ao;
+	struct pgr_analysis an = { 0 };
+	struct pgr_thresholds thr;
 	struct pgr_report rep;
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
@@ -514,7 +486,7 @@ main(int argc, char **argv)
 	nagios_out = strcmp(progname, "check_pgreach") == 0;
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
-	nagios_out = c.format == PGR_FMT_NAGIOS;
+	nagios_out = strcmp(c.format->name, "nagios") == 0;
 	if (c.show_help) {
 		pgr_cli_usage(stdout, progname);
 		return 0;
@@ -523,7 +495,7 @@ main(int argc, char **argv)
 		print_versions();
 		return 0;
 	}
-	if (pgr_nagios_opts_set(&no, c.warning, c.critical, c.query_warning,
+	if (pgr_thresholds_set(&thr, c.warning, c.critical, c.query_warning,
 	    c.query_critical, c.cert_warning_days, c.cert_critical_days, err,
 	    sizeof(err)) != 0)
 		return fail(argc, argv, err);
@@ -560,24 +532,27 @@ main(int argc, char **argv)
 	if (isatty(STDERR_FILENO) && !c.no_color && getenv("NO_COLOR") == NULL &&
 	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0)
 		ro.progress = progress_line;
-	if ((c.wait_s > 0 ? wait_loop(&c, &ev, &no, &ro, &rep, err, sizeof(err)) :
-	    probe_once(&c, &ev, &no, &ro, &rep, err, sizeof(err))) != 0) {
+	analysis_opts(&c, &ev, &thr, &ao);
+	if ((c.wait_s > 0 ? wait_loop(&c, &ro, &ao, &rep, &an, err, sizeof(err)) :
+	    probe_once(&ro, &ao, &rep, &an, err, sizeof(err))) != 0) {
+		pgr_analysis_free(&an);
 		pgr_report_free(&rep);
 		pgr_evidence_free(&ev);
 		ares_library_cleanup();
 		pgr_bundle_unload();
 		return fail(argc, argv, err);
 	}
-	rc = write_report(&c, &ev, &no, &rep) != 0 ? EXIT_UNKNOWN : (int)rep.status;
+	rc = write_report(&c, &an) != 0 ? EXIT_UNKNOWN : (int)an.status;
 	fflush(stdout);
-	if (c.bundle != NULL && pgr_bundle_write(c.bundle, c.force, &rep, &ev,
-	    &no, err, sizeof(err)) != 0) {
+	if (c.bundle != NULL && pgr_bundle_write(c.bundle, c.force, &an, &ev,
+	    err, sizeof(err)) != 0) {
 		char buf[1024];
 
 		/* The report is out already: no second Nagios status line. */
 		complain(argc, argv, err, buf, sizeof(buf));
 		rc = EXIT_UNKNOWN;
 	}
+	pgr_analysis_free(&an);
 	pgr_report_free(&rep);
 	pgr_evidence_free(&ev);
 	ares_library_cleanup();

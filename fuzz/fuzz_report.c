@@ -8,23 +8,21 @@
 #include <jansson.h>
 
 #include "fuzz/common.h"
-#include "report/diagnose.h"
-#include "report/json.h"
-#include "report/load.h"
-#include "report/nagios.h"
-#include "report/prometheus.h"
-#include "report/text.h"
-#include "report/verdict.h"
+#include "report/analysis.h"
+#include "report/writer.h"
+#include "tests/support/load.h"
 
 static FILE *devnull;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const struct pgr_writer *w;
+	struct pgr_analysis_opts o;
+	struct pgr_write_opts wo;
+	struct pgr_thresholds thr;
+	struct pgr_analysis an;
 	struct pgr_report r;
-	struct pgr_diag_opts d;
-	struct pgr_nagios_opts no;
-	struct pgr_text_opts to;
 	json_error_t jerr;
 	json_t *root;
 	char err[512];
@@ -39,25 +37,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(root);
 		return 0;
 	}
-	memset(&d, 0, sizeof(d));
-	d.region = "us-east-1";
-	d.region_source = "--region";
-	d.cert_warning_days = 14;
-	d.sslmode = "require";
-	pgr_diagnose(&r, &d);
-	r.status = pgr_verdict(&r);
-	memset(&no, 0, sizeof(no));
-	if (pgr_nagios_opts_set(&no, "0.5", "2", "0.1", "1", 14, 0, err,
+	memset(&o, 0, sizeof(o));
+	o.region = "us-east-1";
+	o.region_source = "--region";
+	o.sslmode = "require";
+	if (pgr_thresholds_set(&thr, "0.5", "2", "0.1", "1", 14, 0, err,
 	    sizeof(err)) == 0)
-		(void)pgr_thresholds_apply(&r, &no);
-	(void)pgr_write_json(devnull, &r);
-	(void)pgr_write_nagios(devnull, &r, &no);
-	(void)pgr_write_prometheus(devnull, &r);
-	memset(&to, 0, sizeof(to));
-	to.utf8 = true;
-	to.verbose = 2;
-	to.region = "us-east-1";
-	(void)pgr_write_text(devnull, &r, &to);
+		o.thr = &thr;
+	if (pgr_analyze(&an, &r, &o, err, sizeof(err)) == 0) {
+		memset(&wo, 0, sizeof(wo));
+		wo.utf8 = true;
+		wo.verbose = 2;
+		for (w = pgr_writers; w->name != NULL; w++)
+			(void)w->write(devnull, &an, &wo);
+		pgr_analysis_free(&an);
+	}
 	pgr_report_free(&r);
 	json_decref(root);
 	return 0;

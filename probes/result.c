@@ -101,14 +101,6 @@ pgr_scope_name(enum pgr_scope s)
 	return (unsigned)s <= PGR_SCOPE_OTHER ? names[s] : "other";
 }
 
-const char *
-pgr_severity_name(enum pgr_severity s)
-{
-	static const char *names[] = { "ok", "warning", "critical", "unknown" };
-
-	return (unsigned)s <= PGR_SEV_UNKNOWN ? names[s] : "unknown";
-}
-
 /* Overwrite the secret before release: a core dump should not carry it. */
 static void
 free_secret(char *s)
@@ -153,7 +145,7 @@ target_result_free(struct pgr_target_result *tr)
 	memset(tr, 0, sizeof(*tr));
 }
 
-/* Drop the results and findings of a run, keep the targets for the next. */
+/* Drop the results of a run, keep the targets for the next. */
 void
 pgr_report_reset(struct pgr_report *r)
 {
@@ -163,17 +155,6 @@ pgr_report_reset(struct pgr_report *r)
 		target_result_free(&r->results[i]);
 	free(r->results);
 	r->results = NULL;
-	for (i = 0; i < r->nfindings; i++) {
-		free(r->findings[i].code);
-		free(r->findings[i].cause);
-		free(r->findings[i].summary);
-		free(r->findings[i].evidence);
-		free(r->findings[i].remedy);
-	}
-	free(r->findings);
-	r->findings = NULL;
-	r->nfindings = 0;
-	r->status = PGR_SEV_OK;
 }
 
 void
@@ -181,7 +162,7 @@ pgr_report_free(struct pgr_report *r)
 {
 	size_t i;
 
-	pgr_report_reset(r);	/* results and findings */
+	pgr_report_reset(r);
 	for (i = 0; i < r->ntargets; i++)
 		pgr_target_free(&r->targets[i]);
 	free(r->targets);
@@ -189,33 +170,6 @@ pgr_report_free(struct pgr_report *r)
 		free(r->argv[i]);
 	free(r->argv);
 	memset(r, 0, sizeof(*r));
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
-void
-pgr_report_add_finding(struct pgr_report *r, const char *code,
-    enum pgr_severity sev, const char *cause, const char *summary,
-    const char *evidence, const char *remedy, int target)
-{
-	struct pgr_finding *f;
-
-	f = realloc(r->findings, (r->nfindings + 1) * sizeof(*f));
-	if (f == NULL)
-		return;
-	r->findings = f;
-	f = &r->findings[r->nfindings++];
-	f->code = dup_or_null(code);
-	f->severity = sev;
-	f->cause = dup_or_null(cause);
-	f->summary = dup_or_null(summary);
-	f->evidence = dup_or_null(evidence);
-	f->remedy = dup_or_null(remedy);
-	f->target = target;
 }
 
 int

@@ -213,33 +213,12 @@ struct pgr_target_result {
 	struct pgr_attempt *attempts;
 };
 
-enum pgr_severity {
-	PGR_SEV_OK,
-	PGR_SEV_WARNING,
-	PGR_SEV_CRITICAL,
-	PGR_SEV_UNKNOWN
-};
-const char *pgr_severity_name(enum pgr_severity s);
-
-struct pgr_finding {
-	char	*code;
-	enum pgr_severity severity;
-	char	*cause;
-	char	*summary;
-	char	*evidence;
-	char	*remedy;
-	int	target;			/* index into targets, -1 for the run */
-};
-
 struct pgr_report {
 	struct timespec started_at;	/* CLOCK_REALTIME at start */
 	double	duration_ms;
 	size_t	ntargets;
 	struct pgr_target *targets;	/* owned */
 	struct pgr_target_result *results;	/* parallel to targets */
-	size_t	nfindings;
-	struct pgr_finding *findings;
-	enum pgr_severity status;
 	char	**argv;			/* command line, redacted */
 	int	argc;
 };
@@ -253,9 +232,7 @@ void pgr_report_free(struct pgr_report *r);
  */
 int	pgr_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Drop the results of a run, keep the targets for the next. */
 void pgr_report_reset(struct pgr_report *r);
-void pgr_report_add_finding(struct pgr_report *r, const char *code,
-    enum pgr_severity sev, const char *cause, const char *summary,
-    const char *evidence, const char *remedy, int target);
 
 #endif

@@ -30,8 +30,7 @@
 #include "probes/target.h"
 #include "report/buf.h"
 #include "report/bundle.h"
-#include "report/json.h"
-#include "report/text.h"
+#include "report/writer.h"
 #include "report/versions.h"
 
 /*
@@ -546,47 +545,31 @@ unique_name(const struct members *m, const char *dir, const char *base,
 /* ------------------------------------------------------------------ */
 /* The reports, rendered by the writers into memory */
 
-enum writer { W_JSON, W_TEXT, W_NAGIOS };
-
+/* Every writer that names a bundle member, as the user would run it with -v. */
 static void
-render(struct members *m, const char *name, enum writer w,
-    const struct pgr_report *r, const struct pgr_evidence *ev,
-    const struct pgr_nagios_opts *no)
+render(struct members *m, const struct pgr_writer *w, const struct pgr_analysis *an)
 {
-	struct pgr_text_opts to;
+	struct pgr_write_opts o;
 	char *data = NULL;
 	size_t len = 0;
 	FILE *f;
-	int rc = -1;
 
 	if ((f = open_memstream(&data, &len)) == NULL) {
 		m->oom = true;
 		return;
 	}
-	switch (w) {
-	case W_JSON:
-		rc = pgr_write_json(f, r);
-		break;
-	case W_TEXT:
-		memset(&to, 0, sizeof(to));
-		to.verbose = 1;
-		to.ev = ev != NULL && ev->n > 0 ? ev : NULL;
-		rc = pgr_write_text(f, r, &to);
-		break;
-	case W_NAGIOS:
-		rc = pgr_write_nagios(f, r, no);
-		break;
-	}
+	memset(&o, 0, sizeof(o));
+	o.verbose = 1;
 	/* Best effort: a support bundle with a note beats no bundle. */
-	if (rc != 0)
+	if (w->write(f, an, &o) != 0)
 		fprintf(f, "\n(pgreach: rendering %s failed; this file may be "
-		    "incomplete)\n", name);
+		    "incomplete)\n", w->bundle_member);
 	if (fclose(f) != 0) {
 		free(data);
 		m->oom = true;
 		return;
 	}
-	members_take(m, name, data, len);
+	members_take(m, w->bundle_member, data, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1457,10 +1440,11 @@ manifest(struct members *m, const struct secrets *s, const char *top)
 }
 
 int
-pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
-    const struct pgr_evidence *ev, const struct pgr_nagios_opts *nagios_opts,
-    char *err, size_t errlen)
+pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
+    const struct pgr_evidence *ev, char *err, size_t errlen)
 {
+	const struct pgr_report *r = an != NULL ? an->r : NULL;
+	const struct pgr_writer *w;
 	struct members m = { 0 };
 	struct secrets s = { 0 };
 	char top[64], tmp[PATH_MAX + 32];
@@ -1483,9 +1467,9 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_report *r,
 		snprintf(top, sizeof(top), "pgreach");
 
 	secrets_collect(&s, r, ev);
-	render(&m, "report.json", W_JSON, r, ev, nagios_opts);
-	render(&m, "report.txt", W_TEXT, r, ev, nagios_opts);
-	render(&m, "nagios.txt", W_NAGIOS, r, ev, nagios_opts);
+	for (w = pgr_writers; w->name != NULL; w++)
+		if (w->bundle_member != NULL)
+			render(&m, w, an);
 	phases_tsv(&m, r);
 	dns_txt(&m, r);
 	certs(&m, r);

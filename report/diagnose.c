@@ -53,7 +53,7 @@ struct host_facts {
 
 /* The context a rule sees, and the values its templates may name. */
 struct ctx {
-	const struct pgr_diag_opts *o;
+	const struct pgr_analysis_opts *o;
 	const struct host_facts	*h;
 	char	port[8];		/* the port a per-port rule matched */
 	char	other_port[8];
@@ -61,8 +61,8 @@ struct ctx {
 };
 
 struct rule {
-	const char	*code;
-	const char	*cause;
+	enum pgr_code	 code;
+	enum pgr_cause	 cause;
 	enum pgr_severity sev;
 	bool		(*match)(struct ctx *);
 	const char	*summary;
@@ -111,7 +111,7 @@ verify_mode(const char *m)
 
 static void
 cert_facts(struct host_facts *h, const struct pgr_attempt *a,
-    const struct pgr_diag_opts *o)
+    const struct pgr_analysis_opts *o)
 {
 	const struct pgr_cert *c = &a->tls.cert;
 	const char *mode = h->t->sslmode ? h->t->sslmode : o->sslmode;
@@ -202,7 +202,7 @@ evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 
 static void
 host_add_target(struct host_facts *h, const struct pgr_report *r, size_t ti,
-    const struct pgr_diag_opts *o)
+    const struct pgr_analysis_opts *o)
 {
 	const struct pgr_target *t = &r->targets[ti];
 	struct port_facts *p = &h->p[t->role == PGR_ROLE_PGBOUNCER ? P_BOUNCER : P_PG];
@@ -218,32 +218,29 @@ host_add_target(struct host_facts *h, const struct pgr_report *r, size_t ti,
 	}
 }
 
-/* Group the targets by host: a 5432 target and its 5433 sibling are one. */
-static size_t
-gather(const struct pgr_report *r, const struct pgr_diag_opts *o,
-    struct host_facts *hosts)
+/* The analysis's hosts: a 5432 target and its 5433 sibling are one. */
+static void
+gather(const struct pgr_report *r, const struct pgr_analysis_opts *o,
+    const struct pgr_host *hosts, size_t nhosts, struct host_facts *facts)
 {
-	size_t i, k, n = 0;
+	size_t k;
 
-	for (i = 0; i < r->ntargets; i++) {
-		for (k = 0; k < n; k++)
-			if (strcasecmp(hosts[k].host, r->targets[i].host) == 0)
-				break;
-		if (k == n) {
-			memset(&hosts[n], 0, sizeof(hosts[n]));
-			hosts[n].host = r->targets[i].host;
-			hosts[n].first = (int)i;
-			hosts[n].t = &r->targets[i];
-			hosts[n].tr = &r->results[i];
-			hosts[n].p[P_PG].target = hosts[n].p[P_BOUNCER].target = -1;
-			dns_facts(&hosts[n]);
-			n++;
-		}
-		host_add_target(&hosts[k], r, i, o);
+	for (k = 0; k < nhosts; k++) {
+		struct host_facts *h = &facts[k];
+
+		memset(h, 0, sizeof(*h));
+		h->host = hosts[k].name;
+		h->first = hosts[k].first;
+		h->t = &r->targets[h->first];
+		h->tr = &r->results[h->first];
+		h->p[P_PG].target = h->p[P_BOUNCER].target = -1;
+		dns_facts(h);
+		if (hosts[k].pg >= 0)
+			host_add_target(h, r, (size_t)hosts[k].pg, o);
+		if (hosts[k].bouncer >= 0)
+			host_add_target(h, r, (size_t)hosts[k].bouncer, o);
+		evidence_facts(h, o->ev);
 	}
-	for (k = 0; k < n; k++)
-		evidence_facts(&hosts[k], o->ev);
-	return n;
 }
 
 /* ---- rule helpers ---- */
@@ -628,27 +625,6 @@ m_old_tls(struct ctx *c)
 	return true;
 }
 
-static bool
-m_cert_expired(struct ctx *c)
-{
-	if (!c->h->have_cert || c->h->min_days >= c->o->cert_critical_days)
-		return false;
-	EV(c, "the server certificate has %ld days left (critical below %ld)",
-	    c->h->min_days, c->o->cert_critical_days);
-	return true;
-}
-
-static bool
-m_cert_expiring(struct ctx *c)
-{
-	if (!c->h->have_cert || c->h->min_days < c->o->cert_critical_days ||
-	    c->h->min_days >= c->o->cert_warning_days)
-		return false;
-	EV(c, "the server certificate has %ld days left (warning below %ld)",
-	    c->h->min_days, c->o->cert_warning_days);
-	return true;
-}
-
 /* ---- rules: service, login, query ---- */
 
 static bool
@@ -737,127 +713,121 @@ m_contradiction(struct ctx *c)
 #define CMD_VPCE "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id}"
 
 static const struct rule rules[] = {
-	{ "REGION_MISMATCH", "region", PGR_SEV_CRITICAL, m_region,
+	{ PGR_F_REGION_MISMATCH, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_region,
 	  "The endpoint, the endpoint service and the client are not all in one region",
 	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
-	{ "PRIVATELINK_PROVISIONING", "acceptance", PGR_SEV_CRITICAL, m_provisioning,
+	{ PGR_F_PRIVATELINK_PROVISIONING, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_provisioning,
 	  "Heroku is still provisioning the PrivateLink endpoint service",
 	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint." },
-	{ "ACCOUNT_NOT_ALLOWED", "acceptance", PGR_SEV_CRITICAL, m_account,
+	{ PGR_F_ACCOUNT_NOT_ALLOWED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_account,
 	  "The AWS account that owns the endpoint is not (yet) allowed by Heroku",
 	  "Add the account to the allowed list: heroku data:privatelink:access:add arn:aws:iam::<account-id>:root --app <app>, wait for it to show Active in heroku data:privatelink, then the endpoint is accepted." },
-	{ "ENDPOINT_NOT_AVAILABLE", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_first,
+	{ PGR_F_ENDPOINT_NOT_AVAILABLE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_first,
 	  "The VPC endpoint {id} is not available, so connections to it time out",
 	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again." },
-	{ "SECURITY_GROUP_EVIDENCE", "security_group", PGR_SEV_CRITICAL, m_sg_evidence,
+	{ PGR_F_SECURITY_GROUP_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_sg_evidence,
 	  "The endpoint's security groups do not let TCP {port} in from this client",
 	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>)." },
-	{ "SECURITY_GROUP_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_sg,
+	{ PGR_F_SECURITY_GROUP_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_sg,
 	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
 	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
-	{ "NETWORK_ACL_BLOCKS", "security_group", PGR_SEV_CRITICAL, m_timeout_nacl,
+	{ PGR_F_NETWORK_ACL_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_nacl,
 	  "TCP to {host} times out although the security groups allow it: a network ACL drops it",
 	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups')." },
-	{ "ENDPOINT_NOT_ACCEPTED", "acceptance", PGR_SEV_CRITICAL, m_timeout_acceptance_second,
+	{ PGR_F_ENDPOINT_NOT_ACCEPTED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_second,
 	  "The VPC endpoint may not be accepted yet (pendingAcceptance or rejected), which also times out",
 	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
-	{ "ENDPOINT_STATE", "acceptance", PGR_SEV_CRITICAL, m_vpce_state,
+	{ PGR_F_ENDPOINT_STATE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_vpce_state,
 	  "The VPC endpoint {id} is {state}, not available",
 	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service." },
-	{ "DNS_NXDOMAIN", "dns", PGR_SEV_CRITICAL, m_nxdomain,
+	{ PGR_F_DNS_NXDOMAIN, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_nxdomain,
 	  "The name {host} does not exist (NXDOMAIN)",
 	  "The endpoint may be deleted or failed, or the name mistyped. Take the name from " CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries' or from the DATABASE_ENDPOINT_<ID>_URL config var (heroku config -a <app>)." },
-	{ "DNS_SERVFAIL", "dns", PGR_SEV_CRITICAL, m_servfail,
+	{ PGR_F_DNS_SERVFAIL, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_servfail,
 	  "The resolver failed to resolve {host} (SERVFAIL)",
 	  "The VPC's resolver could not answer: check that the VPC has DNS support on (aws ec2 describe-vpc-attribute --vpc-id <vpc> --attribute enableDnsSupport) and that the client uses the Amazon-provided resolver (the VPC base address + 2) or forwards vpce.amazonaws.com to it." },
-	{ "DNS_TIMEOUT", "dns", PGR_SEV_CRITICAL, m_dns_timeout,
+	{ PGR_F_DNS_TIMEOUT, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_timeout,
 	  "No DNS answer for {host}: the resolver is down or unreachable",
 	  "Check /etc/resolv.conf and that the resolver answers from this host (dig {host}); in a VPC the Amazon-provided resolver is the VPC base address + 2 and needs enableDnsSupport. Try --dns-server to point pgreach at another resolver." },
-	{ "DNS_REFUSED", "dns", PGR_SEV_CRITICAL, m_dns_refused,
+	{ PGR_F_DNS_REFUSED, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_refused,
 	  "The resolver refused to resolve {host}",
 	  "The resolver does not serve this client or this name: use the VPC's Amazon-provided resolver (VPC base + 2), or --dns-server." },
-	{ "DNS_NO_ADDRESS", "dns", PGR_SEV_CRITICAL, m_no_address,
+	{ PGR_F_DNS_NO_ADDRESS, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_no_address,
 	  "{host} exists but has no address record",
 	  "An endpoint name always has A records; check that this is the endpoint's DNS name (" CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries')." },
-	{ "DNS_ERROR", "dns", PGR_SEV_CRITICAL, m_dns_error,
+	{ PGR_F_DNS_ERROR, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_error,
 	  "Resolving {host} failed",
 	  "Check the name and the resolver configuration (dig {host})." },
-	{ "PUBLIC_ADDRESS", "routing", PGR_SEV_CRITICAL, m_public,
+	{ PGR_F_PUBLIC_ADDRESS, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_public,
 	  "{host} resolves to public addresses: traffic would not go through the endpoint",
 	  "Endpoint names resolve to private addresses inside the VPC. Run from a host inside the VPC, and use the endpoint's name (vpce-...vpce.amazonaws.com), not the database's public host." },
-	{ "ADDRESS_OUTSIDE_VPC", "routing", PGR_SEV_CRITICAL, m_outside_vpc,
+	{ PGR_F_ADDRESS_OUTSIDE_VPC, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_outside_vpc,
 	  "{host} resolves to private addresses outside this VPC: another VPC's endpoint",
 	  "Use the endpoint created in this client's VPC, or route/peer to the VPC that holds it." },
-	{ "TCP_UNREACHABLE", "routing", PGR_SEV_CRITICAL, m_unreachable,
+	{ PGR_F_TCP_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_unreachable,
 	  "No route from this host to the endpoint's addresses",
 	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC." },
-	{ "SECURITY_GROUP_PORT", "security_group", PGR_SEV_CRITICAL, m_timeout_port,
+	{ PGR_F_SECURITY_GROUP_PORT, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_port,
 	  "TCP {port} is dropped while {other_port} connects: the security group lacks port {port}",
 	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>." },
-	{ "ZONE_UNREACHABLE", "security_group", PGR_SEV_CRITICAL, m_timeout_some,
+	{ PGR_F_ZONE_UNREACHABLE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_some,
 	  "Some of the endpoint's addresses time out on {port} while others connect",
 	  "One availability zone's path drops traffic: compare the network ACLs and route tables of the endpoint's subnets, and that each subnet's endpoint network interface has the same security group." },
-	{ "TCP_REFUSED", "routing", PGR_SEV_CRITICAL, m_refused,
+	{ PGR_F_TCP_REFUSED, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_refused,
 	  "The connection to port {port} is refused: that is not the endpoint",
 	  "Security groups and ACLs drop silently, they never refuse. Something else answers at that address: a stale DNS answer, a wrong name, or a host that is not the endpoint. Check the name resolves to the endpoint's addresses (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds')." },
-	{ "TCP_ERROR", "routing", PGR_SEV_CRITICAL, m_tcp_error,
+	{ PGR_F_TCP_ERROR, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_tcp_error,
 	  "Connecting to port {port} failed",
 	  "See the attempt's error; run again with -v." },
-	{ "TLS_NOT_OFFERED", "tls", PGR_SEV_CRITICAL, m_not_offered,
+	{ PGR_F_TLS_NOT_OFFERED, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_not_offered,
 	  "The server on port {port} does not offer TLS",
 	  "Heroku Postgres requires TLS 1.2 or newer and always offers it: something else answers at this address (a proxy or another server). Check the name points at the Heroku endpoint." },
-	{ "CERT_VERIFY_FAILED", "certificate", PGR_SEV_CRITICAL, m_cert_verify,
+	{ PGR_F_CERT_VERIFY_FAILED, PGR_CAUSE_CERTIFICATE, PGR_SEV_CRITICAL, m_cert_verify,
 	  "The server certificate does not verify, and verification was asked for",
 	  "Give the right CA bundle with --sslrootcert (and to the app), or use sslmode=require, which encrypts without verifying the chain." },
-	{ "TLS_HANDSHAKE", "tls", PGR_SEV_CRITICAL, m_handshake,
+	{ PGR_F_TLS_HANDSHAKE, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_handshake,
 	  "The TLS handshake on port {port} failed",
 	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS. With sslmode verify-ca or verify-full, libpq needs the CA bundle: give it with --sslrootcert (or sslrootcert= in the URL); see the attempt's error." },
-	{ "TLS_OLD", "tls", PGR_SEV_CRITICAL, m_old_tls,
+	{ PGR_F_TLS_OLD, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_old_tls,
 	  "TLS below 1.2 was negotiated",
 	  "Heroku requires TLS 1.2 or newer: update the client's TLS library or its settings." },
-	{ "SERVER_SILENT", "service", PGR_SEV_CRITICAL, m_silent,
+	{ PGR_F_SERVER_SILENT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_silent,
 	  "The server on port {port} accepts TCP but never answers",
 	  "The service behind the endpoint is hung or not Postgres. Check heroku pg:info and the Heroku status page; open a support ticket with a bundle (--bundle)." },
-	{ "SERVER_CLOSED_TLS", "service", PGR_SEV_CRITICAL, m_tls_closed,
+	{ PGR_F_SERVER_CLOSED_TLS, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_tls_closed,
 	  "The server on port {port} closed the connection during TLS",
 	  "The service behind the endpoint dropped the connection: check heroku pg:info; open a support ticket with a bundle (--bundle)." },
-	{ "CERT_EXPIRED", "certificate", PGR_SEV_CRITICAL, m_cert_expired,
-	  "The server certificate has expired (or is within the critical threshold)",
-	  "Heroku rotates its certificates; an expired one means the name points at something else, or open a support ticket. Clients that verify will fail." },
-	{ "CERT_EXPIRING", "certificate", PGR_SEV_WARNING, m_cert_expiring,
-	  "The server certificate expires soon",
-	  "Heroku rotates certificates itself; make sure clients that pin or verify will accept the new one." },
-	{ "LOGIN_CAPACITY_USE_PGBOUNCER", "capacity", PGR_SEV_CRITICAL, m_capacity_pg,
+	{ PGR_F_LOGIN_CAPACITY_USE_PGBOUNCER, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity_pg,
 	  "Postgres has no connection slot left, while PgBouncer on 5433 still lets clients in",
 	  "Connect through PgBouncer (the DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL, port 5433), and close idle connections (SELECT count(*) FROM pg_stat_activity)." },
-	{ "LOGIN_AUTH", "credentials", PGR_SEV_CRITICAL, m_auth,
+	{ PGR_F_LOGIN_AUTH, PGR_CAUSE_CREDENTIALS, PGR_SEV_CRITICAL, m_auth,
 	  "Password or role rejected on port {port}",
 	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client." },
-	{ "LOGIN_DATABASE", "database", PGR_SEV_CRITICAL, m_database,
+	{ PGR_F_LOGIN_DATABASE, PGR_CAUSE_DATABASE, PGR_SEV_CRITICAL, m_database,
 	  "The database does not exist (port {port})",
 	  "Take the database name from the config var's URL (the path after the port)." },
-	{ "LOGIN_CAPACITY", "capacity", PGR_SEV_CRITICAL, m_capacity,
+	{ PGR_F_LOGIN_CAPACITY, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity,
 	  "No connection slot left on port {port}",
 	  "Close idle connections (SELECT count(*) FROM pg_stat_activity), lower the app's pool sizes, connect through PgBouncer on 5433, or move to a plan with more connections." },
-	{ "LOGIN_CLOSED", "service", PGR_SEV_CRITICAL, m_login_closed,
+	{ PGR_F_LOGIN_CLOSED, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_closed,
 	  "The server closed the connection during login on port {port}",
 	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists." },
-	{ "LOGIN_TIMEOUT", "service", PGR_SEV_CRITICAL, m_login_timeout,
+	{ PGR_F_LOGIN_TIMEOUT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_timeout,
 	  "The login on port {port} got no answer in time",
 	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout." },
-	{ "LOGIN_ERROR", "service", PGR_SEV_CRITICAL, m_login_error,
+	{ PGR_F_LOGIN_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_error,
 	  "The server refused the login on port {port}",
 	  "See the attempt's SQLSTATE and message; check heroku pg:info." },
-	{ "QUERY_ERROR", "service", PGR_SEV_CRITICAL, m_query_error,
+	{ PGR_F_QUERY_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_query_error,
 	  "The timed query failed on port {port}",
 	  "See the attempt's SQLSTATE and message; pass a query the role may run with --query." },
-	{ "QUERY_TIMEOUT", "latency", PGR_SEV_CRITICAL, m_query_timeout,
+	{ PGR_F_QUERY_TIMEOUT, PGR_CAUSE_LATENCY, PGR_SEV_CRITICAL, m_query_timeout,
 	  "The timed queries did not finish in time on port {port}",
 	  "The server is slow: check heroku pg:diagnose, or give pgreach a longer --timeout." },
-	{ "EVIDENCE_CONTRADICTS", "config", PGR_SEV_WARNING, m_contradiction,
+	{ PGR_F_EVIDENCE_CONTRADICTS, PGR_CAUSE_CONFIG, PGR_SEV_WARNING, m_contradiction,
 	  "The evidence files disagree with what the probes saw",
 	  "The evidence is stale or describes another endpoint: run the AWS/Heroku commands again and pass their fresh output." },
-	{ NULL, NULL, PGR_SEV_OK, NULL, NULL, NULL }
+	{ PGR_CODE_NONE, PGR_CAUSE_CONFIG, PGR_SEV_OK, NULL, NULL, NULL }
 };
 
 /* ---- templates ---- */
@@ -909,12 +879,12 @@ expand(const struct ctx *c, const char *tmpl)
 }
 
 static void
-apply_rules(struct pgr_report *r, const struct pgr_diag_opts *o,
+apply_rules(struct pgr_findings *out, const struct pgr_analysis_opts *o,
     const struct host_facts *h)
 {
 	const struct rule *ru;
 
-	for (ru = rules; ru->code != NULL; ru++) {
+	for (ru = rules; ru->code != PGR_CODE_NONE; ru++) {
 		struct ctx c;
 		char *summary, *remedy;
 
@@ -925,62 +895,40 @@ apply_rules(struct pgr_report *r, const struct pgr_diag_opts *o,
 			continue;
 		summary = expand(&c, ru->summary);
 		remedy = expand(&c, ru->remedy);
-		pgr_report_add_finding(r, ru->code, ru->sev, ru->cause, summary,
+		pgr_findings_add(out, ru->code, ru->sev, ru->cause, summary,
 		    c.evidence, remedy, h->first);
 		free(summary);
 		free(remedy);
 	}
 }
 
-static int
-by_severity(const void *a, const void *b)
-{
-	const struct pgr_finding *x = a, *y = b;
-
-	/* Stable enough: equal severities keep table order via the index. */
-	if (x->severity != y->severity)
-		return (int)y->severity - (int)x->severity;
-	return 0;
-}
-
 void
-pgr_diagnose(struct pgr_report *r, const struct pgr_diag_opts *o)
+pgr_diagnose(const struct pgr_report *r, const struct pgr_host *hosts,
+    size_t nhosts, const struct pgr_analysis_opts *o, struct pgr_findings *out)
 {
-	struct host_facts *hosts;
-	size_t n, k, first = r->nfindings;
+	struct host_facts *facts;
+	size_t k;
 
-	if (r->ntargets == 0 || r->results == NULL)
+	if (nhosts == 0 || r->results == NULL)
 		return;
-	hosts = calloc(r->ntargets, sizeof(*hosts));
-	if (hosts == NULL)
+	if ((facts = calloc(nhosts, sizeof(*facts))) == NULL) {
+		out->oom = 1;
 		return;
-	n = gather(r, o, hosts);
-	for (k = 0; k < n; k++)
-		apply_rules(r, o, &hosts[k]);
-	/* Critical before warning; within a severity, the table's order. */
-	if (r->nfindings - first > 1) {
-		struct pgr_finding *f = r->findings + first;
-		size_t i, j, m = r->nfindings - first;
-
-		for (i = 1; i < m; i++)		/* insertion sort: stable */
-			for (j = i; j > 0 && by_severity(&f[j - 1], &f[j]) > 0; j--) {
-				struct pgr_finding t = f[j];
-
-				f[j] = f[j - 1];
-				f[j - 1] = t;
-			}
 	}
-	free(hosts);
+	gather(r, o, hosts, nhosts, facts);
+	for (k = 0; k < nhosts; k++)
+		apply_rules(out, o, &facts[k]);
+	free(facts);
 }
 
-const char *const *
+const enum pgr_code *
 pgr_diagnose_codes(void)
 {
-	static const char *codes[sizeof(rules) / sizeof(rules[0])];
+	static enum pgr_code codes[sizeof(rules) / sizeof(rules[0])];
 	size_t i;
 
-	for (i = 0; rules[i].code != NULL; i++)
+	for (i = 0; rules[i].code != PGR_CODE_NONE; i++)
 		codes[i] = rules[i].code;
-	codes[i] = NULL;
+	codes[i] = PGR_CODE_NONE;
 	return codes;
 }

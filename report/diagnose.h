@@ -2,30 +2,19 @@
  * The diagnosis: a pure function from probe results (and offline evidence)
  * to findings, each naming the setup step that is wrong and what to run.
  * The rules are a table read top to bottom; the order is the order of
- * likelihood, so the findings come out most likely first.
+ * likelihood, so the findings come out most likely first.  It runs inside
+ * the analysis (report/analysis.c), on the analysis's hosts.
  */
 #ifndef PGR_DIAGNOSE_H
 #define PGR_DIAGNOSE_H
 
-#include <stdbool.h>
+#include "report/analysis.h"
 
-#include "probes/result.h"
-#include "report/evidence.h"
+/* Append the findings for r's hosts to out, in the table's order. */
+void	pgr_diagnose(const struct pgr_report *r, const struct pgr_host *hosts,
+	    size_t nhosts, const struct pgr_analysis_opts *o, struct pgr_findings *out);
 
-struct pgr_diag_opts {
-	const char	*region;		/* expected region, NULL if unknown */
-	const char	*region_source;		/* "--region", "AWS_REGION", ... */
-	const struct pgr_evidence *ev;		/* NULL: none given */
-	bool		 vpc_given;		/* --vpc-cidr was given */
-	long		 cert_warning_days;	/* warn below this many days */
-	long		 cert_critical_days;	/* critical below this many days */
-	const char	*sslmode;		/* the run's default sslmode */
-};
-
-/* Append the findings for r to r->findings, most likely first. */
-void	pgr_diagnose(struct pgr_report *r, const struct pgr_diag_opts *o);
-
-/* The rule codes, in table order, NULL-terminated (for docs and tests). */
-const char *const *pgr_diagnose_codes(void);
+/* The rule codes, in table order, ending with PGR_CODE_NONE (docs, tests). */
+const enum pgr_code *pgr_diagnose_codes(void);
 
 #endif

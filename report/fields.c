@@ -250,30 +250,6 @@ pgr_field_value(const struct pgr_field *fd, const struct pgr_target *t,
 	return true;
 }
 
-enum pgr_err
-pgr_field_phase_status(const struct pgr_target_result *tr,
-    const struct pgr_attempt *a, enum pgr_phase p)
-{
-	if (a == NULL)
-		return p == PGR_PH_DNS ? tr->dns.status : PGR_SKIPPED;
-	switch (p) {
-	case PGR_PH_DNS:	return tr->dns.status;
-	case PGR_PH_TCP:	return a->tcp.status;
-	case PGR_PH_TLS:	return a->tls.status;
-	case PGR_PH_LOGIN:	return a->login.status;
-	case PGR_PH_QUERY:	return a->query.status;
-	default:		return PGR_SKIPPED;
-	}
-}
-
-bool
-pgr_attempt_ok(const struct pgr_attempt *a)
-{
-	return !pgr_err_failed(a->tcp.status) && !pgr_err_failed(a->tls.status) &&
-	    !pgr_err_failed(a->login.status) && !pgr_err_failed(a->query.status) &&
-	    a->login.status == PGR_OK;
-}
-
 /*
  * Fixed point by hand: printf's "%f" follows LC_NUMERIC, and perfdata, the
  * exposition format and the summaries want a '.' whatever the locale.

@@ -89,13 +89,6 @@ bool	pgr_field_value(const struct pgr_field *fd, const struct pgr_target *t,
 	    const struct pgr_target_result *tr, const struct pgr_attempt *a,
 	    double *out);
 
-/* A phase of an attempt (a NULL: the target's dns phase). */
-enum pgr_err pgr_field_phase_status(const struct pgr_target_result *tr,
-	    const struct pgr_attempt *a, enum pgr_phase p);
-
-/* An attempt where no phase failed. */
-bool	pgr_attempt_ok(const struct pgr_attempt *a);
-
 /*
  * v as a plain decimal in the C locale, with the digits the unit deserves
  * (microseconds for seconds, whole numbers otherwise): no exponent, so it

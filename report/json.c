@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "report/json.h"
+#include "report/writer.h"
 #include "report/versions.h"
 
 static json_t *
@@ -196,17 +196,42 @@ static json_t *
 finding_json(const struct pgr_finding *f)
 {
 	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}",
-	    "code", str_or_null(f->code), "severity", pgr_severity_name(f->severity),
-	    "cause", str_or_null(f->cause), "summary", str_or_null(f->summary),
+	    "code", json_string(pgr_code_name(f->code)), "severity", pgr_severity_name(f->severity),
+	    "cause", json_string(pgr_cause_name(f->cause)), "summary", str_or_null(f->summary),
 	    "evidence", str_or_null(f->evidence), "remedy", str_or_null(f->remedy),
 	    "target", f->target < 0 ? json_null() : json_integer(f->target));
+}
+
+/* The setup guide's steps, host by host, as the text report's checklist. */
+static json_t *
+checklist_json(const struct pgr_analysis *an)
+{
+	json_t *list = json_array();
+	size_t i;
+	int s;
+
+	for (i = 0; i < an->nhosts; i++)
+		for (s = 0; s < PGR_STEP__COUNT; s++) {
+			const struct pgr_check_item *it = &an->hosts[i].steps[s];
+			const struct pgr_finding *fd = pgr_step_finding(an, it);
+
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}",
+			    "host", an->hosts[i].name, "step", pgr_step_def(it->step)->name,
+			    "title", it->title, "status", pgr_check_state_name(it->state),
+			    "reason", str_or_null(it->note[0] ? it->note : NULL),
+			    "remedy", str_or_null(fd != NULL && it->state != PGR_CHECK_PASS ?
+			    fd->remedy : NULL),
+			    "finding", it->finding >= 0 ? json_integer(it->finding) : json_null()));
+		}
+	return list;
 }
 
 static const int exit_codes[] = { 0, 1, 2, 3 };
 
 int
-pgr_write_json(FILE *f, const struct pgr_report *r)
+pgr_write_json(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o)
 {
+	const struct pgr_report *r = an->r;
 	struct pgr_versions v;
 	json_t *root, *targets = json_array(), *findings = json_array();
 	char started[40];
@@ -214,6 +239,7 @@ pgr_write_json(FILE *f, const struct pgr_report *r)
 	size_t i;
 	int rc;
 
+	(void)o;
 	pgr_versions_get(&v);
 	gmtime_r(&r->started_at.tv_sec, &tm);
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -221,15 +247,15 @@ pgr_write_json(FILE *f, const struct pgr_report *r)
 	    ".%03ldZ", r->started_at.tv_nsec / 1000000);
 	for (i = 0; i < r->ntargets; i++)
 		json_array_append_new(targets, target_json(&r->targets[i], &r->results[i]));
-	for (i = 0; i < r->nfindings; i++)
-		json_array_append_new(findings, finding_json(&r->findings[i]));
-	root = json_pack("{s:s,s:s,s:i,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:o,s:o}",
-	    "schema", "pgreach/1", "status", pgr_severity_name(r->status),
-	    "exit_code", exit_codes[r->status], "started_at", started,
+	for (i = 0; i < an->findings.n; i++)
+		json_array_append_new(findings, finding_json(&an->findings.v[i]));
+	root = json_pack("{s:s,s:s,s:i,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:o,s:o,s:o}",
+	    "schema", "pgreach/1", "status", pgr_severity_name(an->status),
+	    "exit_code", exit_codes[an->status], "started_at", started,
 	    "duration_ms", ms(r->duration_ms),
 	    "versions", "pgreach", v.pgreach, "libpq", v.libpq,
 	    "openssl", v.openssl, "c-ares", v.cares,
-	    "targets", targets, "findings", findings);
+	    "targets", targets, "checklist", checklist_json(an), "findings", findings);
 	if (root == NULL)
 		return -1;
 	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "report/checklist.h"
-#include "report/junit.h"
+#include "report/detail.h"
+#include "report/writer.h"
 #include "report/versions.h"
 
 /* ---- escaping ---------------------------------------------------------- */
@@ -147,27 +147,7 @@ attr_secs(FILE *f, const char *name, double ms)
 	fprintf(f, " %s=\"%s\"", name, buf);
 }
 
-/* ---- a host and its times ---------------------------------------------- */
-
-/* The targets one checklist covers, found the way pgr_checklist() finds them. */
-struct group {
-	size_t	first;
-	int	pg, bouncer;
-	struct pgr_check_item items[PGR_STEP__COUNT];
-};
-
-static const char *
-host_of(const struct pgr_report *r, size_t i)
-{
-	return r->targets[i].host != NULL && r->targets[i].host[0] != '\0' ?
-	    r->targets[i].host : "(no host)";
-}
-
-static bool
-same_host(const struct pgr_report *r, size_t i, size_t j)
-{
-	return strcasecmp(host_of(r, i), host_of(r, j)) == 0;
-}
+/* ---- a failed step ----------------------------------------------------- */
 
 static bool
 ran(enum pgr_err e)
@@ -175,178 +155,32 @@ ran(enum pgr_err e)
 	return e != PGR_SKIPPED && e != PGR_PENDING;
 }
 
-/* The longest run of one phase over a target's attempts (they run at once). */
-static double
-phase_ms(const struct pgr_report *r, int ti, enum pgr_phase ph)
+static const char *
+host_name(const struct pgr_host *h)
 {
-	const struct pgr_target_result *tr;
-	double max = 0, d;
-	size_t i;
-
-	if (ti < 0)
-		return 0;
-	tr = &r->results[ti];
-	for (i = 0; i < tr->nattempts; i++) {
-		const struct pgr_attempt *a = &tr->attempts[i];
-
-		switch (ph) {
-		case PGR_PH_TCP:
-			d = ran(a->tcp.status) ? a->tcp.ms : 0;
-			break;
-		case PGR_PH_TLS:
-			d = ran(a->tls.status) ? a->tls.ms - a->tcp.ms : 0;
-			break;
-		case PGR_PH_LOGIN:
-			d = ran(a->login.status) ? a->login.ms - a->tls.ms : 0;
-			break;
-		case PGR_PH_QUERY:
-			d = ran(a->query.status) ? a->query.ms - a->login.ms : 0;
-			break;
-		default:
-			d = 0;
-		}
-		if (d > max)
-			max = d;
-	}
-	return max;
+	return h->name != NULL && h->name[0] != '\0' ? h->name : "(no host)";
 }
 
-/* The steps the probes time; the evidence steps take no time of their own. */
-static double
-step_ms(const struct pgr_report *r, const struct group *g, enum pgr_check_step s)
-{
-	int either = g->pg >= 0 ? g->pg : g->bouncer;
-	const struct pgr_dns_result *d = &r->results[g->first].dns;
-
-	switch (s) {
-	case PGR_STEP_DNS:
-		return ran(d->status) ? d->ms : 0;
-	case PGR_STEP_TCP_5432:
-		return phase_ms(r, g->pg, PGR_PH_TCP);
-	case PGR_STEP_TCP_5433:
-		return phase_ms(r, g->bouncer, PGR_PH_TCP);
-	case PGR_STEP_TLS:
-		return phase_ms(r, either, PGR_PH_TLS);
-	case PGR_STEP_LOGIN_POSTGRES:
-		return phase_ms(r, g->pg, PGR_PH_LOGIN);
-	case PGR_STEP_LOGIN_PGBOUNCER:
-		return phase_ms(r, g->bouncer, PGR_PH_LOGIN);
-	case PGR_STEP_QUERY:
-		return phase_ms(r, either, PGR_PH_QUERY);
-	default:
-		return 0;
-	}
-}
-
-/* The last phase end of an attempt, from the attempt's start. */
-static double
-attempt_end(const struct pgr_attempt *a)
-{
-	if (ran(a->query.status))
-		return a->query.ms;
-	if (ran(a->login.status))
-		return a->login.ms;
-	if (ran(a->tls.status))
-		return a->tls.ms;
-	return ran(a->tcp.status) ? a->tcp.ms : 0;
-}
-
-/* Wall time of the host: its first target's start to its last phase's end. */
-static double
-group_ms(const struct pgr_report *r, const struct group *g)
-{
-	double start = r->results[g->first].start_ms, end = start;
-	size_t i, k;
-
-	for (i = g->first; i < r->ntargets; i++) {
-		const struct pgr_target_result *tr = &r->results[i];
-
-		if (!same_host(r, i, g->first))
-			continue;
-		if (tr->start_ms < start)
-			start = tr->start_ms;
-		if (ran(tr->dns.status) && tr->start_ms + tr->dns.ms > end)
-			end = tr->start_ms + tr->dns.ms;
-		for (k = 0; k < tr->nattempts; k++)
-			if (tr->attempts[k].start_ms + attempt_end(&tr->attempts[k]) > end)
-				end = tr->attempts[k].start_ms + attempt_end(&tr->attempts[k]);
-	}
-	return end - start;
-}
-
-/* ---- a failed step ----------------------------------------------------- */
-
-/* "tcp.timeout": the first failure of a phase, for a step no finding explains. */
+/* "tcp.timeout": the step's phase and how it ended, for a step no finding explains. */
 static void
-phase_failure(const struct pgr_report *r, int ti, enum pgr_phase ph, char *buf,
-    size_t len)
+failure_type(const struct pgr_check_item *it, char *buf, size_t len)
 {
-	const struct pgr_target_result *tr;
-	size_t i;
+	const struct pgr_step_def *d = pgr_step_def(it->step);
 
-	snprintf(buf, len, "%s", pgr_phase_name(ph));
-	if (ti < 0)
-		return;
-	tr = &r->results[ti];
-	if (ph == PGR_PH_DNS && pgr_err_failed(tr->dns.status)) {
-		snprintf(buf, len, "dns.%s", pgr_err_name(tr->dns.status));
-		return;
-	}
-	for (i = 0; i < tr->nattempts; i++) {
-		const struct pgr_attempt *a = &tr->attempts[i];
-		enum pgr_err e = ph == PGR_PH_TCP ? a->tcp.status :
-		    ph == PGR_PH_TLS ? a->tls.status :
-		    ph == PGR_PH_LOGIN ? a->login.status : a->query.status;
-
-		if (pgr_err_failed(e)) {
-			snprintf(buf, len, "%s.%s", pgr_phase_name(ph), pgr_err_name(e));
-			return;
-		}
-		/* not reached on some address: an earlier phase failed there */
-		if (e != PGR_OK && strchr(buf, '.') == NULL)
-			snprintf(buf, len, "%s.%s", pgr_phase_name(ph), pgr_err_name(e));
-	}
-}
-
-static void
-failure_type(const struct pgr_report *r, const struct group *g,
-    enum pgr_check_step s, char *buf, size_t len)
-{
-	int either = g->pg >= 0 ? g->pg : g->bouncer;
-
-	switch (s) {
-	case PGR_STEP_DNS:
-		phase_failure(r, (int)g->first, PGR_PH_DNS, buf, len);
-		break;
-	case PGR_STEP_TCP_5432:
-		phase_failure(r, g->pg, PGR_PH_TCP, buf, len);
-		break;
-	case PGR_STEP_TCP_5433:
-		phase_failure(r, g->bouncer, PGR_PH_TCP, buf, len);
-		break;
-	case PGR_STEP_TLS:
-		phase_failure(r, either, PGR_PH_TLS, buf, len);
-		break;
-	case PGR_STEP_LOGIN_POSTGRES:
-		phase_failure(r, g->pg, PGR_PH_LOGIN, buf, len);
-		break;
-	case PGR_STEP_LOGIN_PGBOUNCER:
-		phase_failure(r, g->bouncer, PGR_PH_LOGIN, buf, len);
-		break;
-	case PGR_STEP_QUERY:
-		phase_failure(r, either, PGR_PH_QUERY, buf, len);
-		break;
-	default:
+	if (d->phase == PGR_PH__COUNT)
 		/* the evidence itself failed the step (an endpoint not available) */
 		snprintf(buf, len, "evidence");
-	}
+	else if (it->err != PGR_OK)
+		snprintf(buf, len, "%s.%s", pgr_phase_name(d->phase), pgr_err_name(it->err));
+	else
+		snprintf(buf, len, "%s", pgr_phase_name(d->phase));
 }
 
 static void
 finding_text(FILE *f, const struct pgr_finding *fd)
 {
 	fprintf(f, "[%s] %s (%s)\n", pgr_severity_name(fd->severity),
-	    fd->code ? fd->code : "", fd->cause ? fd->cause : "");
+	    pgr_code_name(fd->code), pgr_cause_name(fd->cause));
 	if (fd->summary != NULL)
 		fprintf(f, "summary:  %s\n", fd->summary);
 	if (fd->evidence != NULL)
@@ -368,12 +202,10 @@ put_text(FILE *f, char *raw, size_t len)
 }
 
 static int
-failure_xml(FILE *f, const struct pgr_report *r, const struct group *g,
-    const struct pgr_check_item *it)
+failure_xml(FILE *f, const struct pgr_analysis *an, const struct pgr_check_item *it)
 {
-	const struct pgr_finding *fd = it->finding >= 0 &&
-	    (size_t)it->finding < r->nfindings ? &r->findings[it->finding] : NULL;
-	const char *el = fd != NULL && fd->severity == PGR_SEV_UNKNOWN ? "error" : "failure";
+	const struct pgr_finding *fd = pgr_step_finding(an, it);
+	const char *el = "failure";
 	char type[64] = "finding", *raw = NULL;
 	size_t len = 0;
 	FILE *m;
@@ -391,12 +223,12 @@ failure_xml(FILE *f, const struct pgr_report *r, const struct group *g,
 		free(raw);
 		return -1;
 	}
-	if (fd == NULL || fd->code == NULL || fd->code[0] == '\0')
-		failure_type(r, g, it->step, type, sizeof(type));
+	if (fd == NULL)
+		failure_type(it, type, sizeof(type));
 	fprintf(f, "      <%s", el);
 	attr(f, "message", fd != NULL && fd->summary != NULL && fd->summary[0] != '\0' ?
 	    fd->summary : it->note[0] != '\0' ? it->note : it->title);
-	attr(f, "type", fd != NULL && fd->code != NULL && fd->code[0] != '\0' ? fd->code : type);
+	attr(f, "type", fd != NULL ? pgr_code_name(fd->code) : type);
 	fputc('>', f);
 	put_text(f, raw, len);
 	fprintf(f, "</%s>\n", el);
@@ -406,15 +238,19 @@ failure_xml(FILE *f, const struct pgr_report *r, const struct group *g,
 /* ---- system-out: the checklist and the attempts ----------------------- */
 
 static void
-phase_line(FILE *f, const char *phase, enum pgr_err st, double end, double start,
-    const char *info)
+phase_line(FILE *f, const struct pgr_attempt *a, enum pgr_phase p, double start)
 {
-	fprintf(f, "    %-6s %-12s", phase, pgr_err_name(st));
+	enum pgr_err st = pgr_attempt_phase(a, p);
+	double end = p == PGR_PH_TCP ? a->tcp.ms : p == PGR_PH_TLS ? a->tls.ms :
+	    p == PGR_PH_LOGIN ? a->login.ms : a->query.ms;
+	char info[1024];
+
+	fprintf(f, "    %-6s %-12s", pgr_phase_name(p), pgr_err_name(st));
 	if (ran(st))
 		fprintf(f, " %9.1f ms (+%.1f)", end, end - start);
 	else
 		fprintf(f, " %9s", "-");
-	if (info != NULL && info[0] != '\0')
+	if (pgr_detail_phase(a, p, info, sizeof(info))[0] != '\0')
 		fprintf(f, "  %s", info);
 	fputc('\n', f);
 }
@@ -422,39 +258,12 @@ phase_line(FILE *f, const char *phase, enum pgr_err st, double end, double start
 static void
 attempt_lines(FILE *f, const struct pgr_attempt *a, int port)
 {
-	const struct pgr_cert *c = &a->tls.cert;
-	const struct pgr_query_result *q = &a->query;
-	char info[1024];
-
 	fprintf(f, "  %s%s%s port %d\n", a->family == 6 ? "[" : "", a->address,
 	    a->family == 6 ? "]" : "", port);
-	phase_line(f, "tcp", a->tcp.status, a->tcp.ms, 0,
-	    pgr_err_failed(a->tcp.status) ? a->tcp.detail : NULL);
-	if (a->tls.status == PGR_OK)
-		snprintf(info, sizeof(info), "%s %s", a->tls.version, a->tls.cipher);
-	else
-		snprintf(info, sizeof(info), "%s", a->tls.detail);
-	if (c->present)
-		snprintf(info + strlen(info), sizeof(info) - strlen(info),
-		    "%scert %s, %ld days left, %s, name %s", info[0] ? "; " : "",
-		    c->subject, c->days_left,
-		    c->verified ? "chain verifies" : c->verify_error[0] ? c->verify_error : "not verified",
-		    c->hostname_match ? "matches" : "does not match");
-	phase_line(f, "tls", a->tls.status, a->tls.ms, a->tcp.ms, info);
-	if (a->login.status == PGR_OK)
-		snprintf(info, sizeof(info), "server %s", a->login.server_version);
-	else
-		snprintf(info, sizeof(info), "%s%s%s", a->login.sqlstate,
-		    a->login.sqlstate[0] ? " " : "", a->login.message);
-	phase_line(f, "login", a->login.status, a->login.ms, a->tls.ms, info);
-	if (q->done > 0)
-		snprintf(info, sizeof(info), "%d/%d: min %.2f, median %.2f, p95 %.2f, max %.2f ms%s%s",
-		    q->done, q->count, q->min_ms, q->median_ms, q->p95_ms, q->max_ms,
-		    q->message[0] ? "; " : "", q->message);
-	else
-		snprintf(info, sizeof(info), "%s%s%s", q->sqlstate,
-		    q->sqlstate[0] ? " " : "", q->message);
-	phase_line(f, "query", q->status, q->ms, a->login.ms, info);
+	phase_line(f, a, PGR_PH_TCP, 0);
+	phase_line(f, a, PGR_PH_TLS, a->tcp.ms);
+	phase_line(f, a, PGR_PH_LOGIN, a->tls.ms);
+	phase_line(f, a, PGR_PH_QUERY, a->login.ms);
 }
 
 static void
@@ -484,9 +293,10 @@ target_lines(FILE *f, const struct pgr_target *t, const struct pgr_target_result
 }
 
 static int
-system_out(FILE *f, const struct pgr_report *r, const struct group *g)
+system_out(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 {
-	static const char *const marks[] = { "[ok]  ", "[FAIL]", "[ ? ] " };
+	static const char *const marks[] = { "[ok]  ", "[FAIL]", "[ ? ] ", "[WARN]" };
+	const struct pgr_report *r = an->r;
 	char *raw = NULL;
 	size_t len = 0, i;
 	FILE *m;
@@ -494,12 +304,12 @@ system_out(FILE *f, const struct pgr_report *r, const struct group *g)
 
 	if ((m = open_memstream(&raw, &len)) == NULL)
 		return -1;
-	fprintf(m, "Checklist for %s\n", host_of(r, g->first));
+	fprintf(m, "Checklist for %s\n", host_name(h));
 	for (s = 0; s < PGR_STEP__COUNT; s++)
-		fprintf(m, "  %s %-38s %s\n", marks[g->items[s].state],
-		    g->items[s].title, g->items[s].note);
-	for (i = g->first; i < r->ntargets; i++)
-		if (same_host(r, i, g->first))
+		fprintf(m, "  %s %-38s %s\n", marks[h->steps[s].state],
+		    h->steps[s].title, h->steps[s].note);
+	for (i = 0; i < r->ntargets; i++)
+		if (pgr_host_of(an, i) == h)
 			target_lines(m, &r->targets[i], &r->results[i]);
 	if (fclose(m) != 0) {
 		free(raw);
@@ -517,7 +327,8 @@ system_out(FILE *f, const struct pgr_report *r, const struct group *g)
  * run's own: they would be lost to a CI reader otherwise.
  */
 static int
-system_err(FILE *f, const struct pgr_report *r, const struct group *g, bool first_suite)
+system_err(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h,
+    bool first_suite)
 {
 	char *raw = NULL;
 	size_t len = 0, i;
@@ -527,13 +338,15 @@ system_err(FILE *f, const struct pgr_report *r, const struct group *g, bool firs
 
 	if ((m = open_memstream(&raw, &len)) == NULL)
 		return -1;
-	for (i = 0; i < r->nfindings; i++) {
-		const struct pgr_finding *fd = &r->findings[i];
+	for (i = 0; i < an->findings.n; i++) {
+		const struct pgr_finding *fd = &an->findings.v[i];
 		bool mine = fd->target < 0 ? first_suite :
-		    (size_t)fd->target < r->ntargets && same_host(r, (size_t)fd->target, g->first);
+		    pgr_host_of(an, (size_t)fd->target) == h;
 
 		for (s = 0; mine && s < PGR_STEP__COUNT; s++)
-			if (g->items[s].state == PGR_CHECK_FAIL && g->items[s].finding == (int)i)
+			if ((h->steps[s].state == PGR_CHECK_FAIL ||
+			    h->steps[s].state == PGR_CHECK_WARN) &&
+			    h->steps[s].finding == (int)i)
 				mine = false;
 		if (!mine)
 			continue;
@@ -559,10 +372,11 @@ system_err(FILE *f, const struct pgr_report *r, const struct group *g, bool firs
 /* ---- the document ------------------------------------------------------ */
 
 static void
-properties(FILE *f, const struct pgr_report *r, const struct group *g,
-    const char *region, const struct pgr_versions *v)
+properties(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h,
+    const struct pgr_versions *v)
 {
-	const struct pgr_endpoint_name *ep = &r->targets[g->first].endpoint;
+	const struct pgr_report *r = an->r;
+	const struct pgr_endpoint_name *ep = &r->targets[h->first].endpoint;
 	char name[64];
 	size_t i;
 
@@ -574,8 +388,8 @@ properties(FILE *f, const struct pgr_report *r, const struct group *g,
 	fputs("/>\n", f);						\
 } while (0)
 	PROP("pgreach.version", v->pgreach);
-	for (i = g->first; i < r->ntargets; i++) {
-		if (!same_host(r, i, g->first))
+	for (i = 0; i < r->ntargets; i++) {
+		if (pgr_host_of(an, i) != h)
 			continue;
 		snprintf(name, sizeof(name), "target.%zu.url", i);
 		PROP(name, r->targets[i].url);
@@ -589,77 +403,57 @@ properties(FILE *f, const struct pgr_report *r, const struct group *g,
 		if (ep->zone[0] != '\0')
 			PROP("endpoint.zone", ep->zone);
 	}
-	if (region != NULL)
-		PROP("region.expected", region);
+	if (an->o->region != NULL)
+		PROP("region.expected", an->o->region);
 #undef PROP
 	fputs("    </properties>\n", f);
 }
 
-static void
-count(const struct group *g, size_t *fail, size_t *err, size_t *skip,
-    const struct pgr_report *r)
-{
-	int s;
-
-	*fail = *err = *skip = 0;
-	for (s = 0; s < PGR_STEP__COUNT; s++) {
-		const struct pgr_check_item *it = &g->items[s];
-
-		if (it->state == PGR_CHECK_UNKNOWN)
-			(*skip)++;
-		else if (it->state == PGR_CHECK_FAIL && it->finding >= 0 &&
-		    (size_t)it->finding < r->nfindings &&
-		    r->findings[it->finding].severity == PGR_SEV_UNKNOWN)
-			(*err)++;
-		else if (it->state == PGR_CHECK_FAIL)
-			(*fail)++;
-	}
-}
-
+/*
+ * A warning is a passed test: JUnit has no warning, and a CI job should
+ * not fail on one; the finding shows in system-err.
+ */
 static int
-suite_xml(FILE *f, const struct pgr_report *r, const struct group *g, size_t id,
-    const char *stamp, const char *hostname, const char *region,
+suite_xml(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h,
+    size_t id, const char *stamp, const char *hostname,
     const struct pgr_versions *v)
 {
-	const char *host = host_of(r, g->first);
-	size_t nfail, nerr, nskip;
+	const char *host = host_name(h);
 	char classname[600], num[32];
 	int s;
 
-	count(g, &nfail, &nerr, &nskip, r);
 	snprintf(classname, sizeof(classname), "pgreach.%s", host);
 	fputs("  <testsuite", f);
 	attr(f, "name", host);
 	snprintf(num, sizeof(num), "%d", PGR_STEP__COUNT);
 	attr(f, "tests", num);
-	snprintf(num, sizeof(num), "%zu", nfail);
+	snprintf(num, sizeof(num), "%zu", h->nfail);
 	attr(f, "failures", num);
-	snprintf(num, sizeof(num), "%zu", nerr);
-	attr(f, "errors", num);
-	snprintf(num, sizeof(num), "%zu", nskip);
+	attr(f, "errors", "0");
+	snprintf(num, sizeof(num), "%zu", h->nunknown);
 	attr(f, "skipped", num);
-	attr_secs(f, "time", group_ms(r, g));
+	attr_secs(f, "time", h->ms);
 	attr(f, "timestamp", stamp);
 	attr(f, "hostname", hostname);
 	snprintf(num, sizeof(num), "%zu", id);
 	attr(f, "id", num);
 	attr(f, "package", "pgreach");
 	fputs(">\n", f);
-	properties(f, r, g, region, v);
+	properties(f, an, h, v);
 	for (s = 0; s < PGR_STEP__COUNT; s++) {
-		const struct pgr_check_item *it = &g->items[s];
+		const struct pgr_check_item *it = &h->steps[s];
 
 		fputs("    <testcase", f);
 		attr(f, "classname", classname);
 		attr(f, "name", it->title);
-		attr_secs(f, "time", step_ms(r, g, it->step));
-		if (it->state == PGR_CHECK_PASS) {
+		attr_secs(f, "time", it->ms);
+		if (it->state == PGR_CHECK_PASS || it->state == PGR_CHECK_WARN) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fputs(">\n", f);
 		if (it->state == PGR_CHECK_FAIL) {
-			if (failure_xml(f, r, g, it) != 0)
+			if (failure_xml(f, an, it) != 0)
 				return -1;
 		} else {
 			fputs("      <skipped", f);
@@ -668,53 +462,28 @@ suite_xml(FILE *f, const struct pgr_report *r, const struct group *g, size_t id,
 		}
 		fputs("    </testcase>\n", f);
 	}
-	if (system_out(f, r, g) != 0 || system_err(f, r, g, id == 0) != 0)
+	if (system_out(f, an, h) != 0 || system_err(f, an, h, id == 0) != 0)
 		return -1;
 	fputs("  </testsuite>\n", f);
 	return 0;
 }
 
 int
-pgr_write_junit(FILE *f, const struct pgr_report *r,
-    const struct pgr_evidence *ev, const char *region)
+pgr_write_junit(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o)
 {
+	const struct pgr_report *r = an->r;
 	struct pgr_versions v;
-	struct group *groups;
-	size_t ngroups = 0, i, j, tests = 0, nfail = 0, nerr = 0, nskip = 0;
+	size_t i, tests = 0, nfail = 0, nskip = 0;
 	char stamp[48], hostname[256], num[32];
 	struct tm tm;
 	int rc = 0;
 
-	groups = calloc(r->ntargets > 0 ? r->ntargets : 1, sizeof(*groups));
-	if (groups == NULL)
-		return -1;
-	for (i = 0; i < r->ntargets; i++) {
-		struct group *g = &groups[ngroups];
-		size_t a, b, c;
-
-		for (j = 0; j < i && !same_host(r, i, j); j++)
-			;
-		if (j < i)
-			continue;
-		g->first = i;
-		g->pg = g->bouncer = -1;
-		for (j = i; j < r->ntargets; j++) {
-			if (!same_host(r, i, j))
-				continue;
-			if (r->targets[j].role == PGR_ROLE_PGBOUNCER && g->bouncer < 0)
-				g->bouncer = (int)j;
-			else if (r->targets[j].role == PGR_ROLE_POSTGRES && g->pg < 0)
-				g->pg = (int)j;
-		}
-		pgr_checklist(r, ev, region, (int)i, g->items);
-		count(g, &a, &b, &c, r);
+	(void)o;
+	for (i = 0; i < an->nhosts; i++) {
 		tests += PGR_STEP__COUNT;
-		nfail += a;
-		nerr += b;
-		nskip += c;
-		ngroups++;
+		nfail += an->hosts[i].nfail;
+		nskip += an->hosts[i].nunknown;
 	}
-
 	pgr_versions_get(&v);
 	if (gethostname(hostname, sizeof(hostname)) != 0 || hostname[0] == '\0')
 		snprintf(hostname, sizeof(hostname), "localhost");
@@ -730,15 +499,13 @@ pgr_write_junit(FILE *f, const struct pgr_report *r,
 	attr(f, "tests", num);
 	snprintf(num, sizeof(num), "%zu", nfail);
 	attr(f, "failures", num);
-	snprintf(num, sizeof(num), "%zu", nerr);
-	attr(f, "errors", num);
+	attr(f, "errors", "0");
 	snprintf(num, sizeof(num), "%zu", nskip);
 	attr(f, "skipped", num);
 	attr_secs(f, "time", r->duration_ms);
 	fputs(">\n", f);
-	for (i = 0; i < ngroups && rc == 0; i++)
-		rc = suite_xml(f, r, &groups[i], i, stamp, hostname, region, &v);
+	for (i = 0; i < an->nhosts && rc == 0; i++)
+		rc = suite_xml(f, an, &an->hosts[i], i, stamp, hostname, &v);
 	fputs("</testsuites>\n", f);
-	free(groups);
 	return rc != 0 || ferror(f) ? -1 : 0;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "report/fields.h"
-#include "report/prometheus.h"
+#include "report/writer.h"
 
 #define NUM_LEN	48
 
@@ -216,7 +216,7 @@ phase_success(FILE *f, const struct pgr_report *r)
 				continue;
 			for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++)
 				phase_sample(f, &r->targets[i], &tr->attempts[j],
-				    (enum pgr_phase)p, pgr_field_phase_status(tr,
+				    (enum pgr_phase)p, pgr_attempt_phase(
 				    &tr->attempts[j], (enum pgr_phase)p));
 		}
 	}
@@ -231,47 +231,43 @@ finding_target(const struct pgr_report *r, const struct pgr_finding *fd)
 }
 
 static bool
-same_str(const char *a, const char *b)
+finding_repeated(const struct pgr_analysis *an, size_t k)
 {
-	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
-static bool
-finding_repeated(const struct pgr_report *r, size_t k)
-{
-	const struct pgr_finding *a = &r->findings[k];
+	const struct pgr_finding *a = &an->findings.v[k];
+	const char *ta = finding_target(an->r, a), *tb;
 	size_t j;
 
 	for (j = 0; j < k; j++) {
-		const struct pgr_finding *b = &r->findings[j];
+		const struct pgr_finding *b = &an->findings.v[j];
 
-		if (a->severity == b->severity && same_str(a->code, b->code) &&
-		    same_str(a->cause, b->cause) &&
-		    same_str(finding_target(r, a), finding_target(r, b)))
+		tb = finding_target(an->r, b);
+		if (a->severity == b->severity && a->code == b->code &&
+		    a->cause == b->cause && (ta == NULL || tb == NULL ? ta == tb :
+		    strcmp(ta, tb) == 0))
 			return true;
 	}
 	return false;
 }
 
 static void
-findings(FILE *f, const struct pgr_report *r)
+findings(FILE *f, const struct pgr_analysis *an)
 {
 	size_t k;
 
-	if (r->nfindings == 0)
+	if (an->findings.n == 0)
 		return;
 	family_header(f, "pgreach_finding", "gauge",
 	    "One series per finding of the diagnosis, always 1.");
-	for (k = 0; k < r->nfindings; k++) {
-		const struct pgr_finding *fd = &r->findings[k];
-		const char *t = finding_target(r, fd);
+	for (k = 0; k < an->findings.n; k++) {
+		const struct pgr_finding *fd = &an->findings.v[k];
+		const char *t = finding_target(an->r, fd);
 		bool first = true;
 
-		if (finding_repeated(r, k))
+		if (finding_repeated(an, k))
 			continue;
 		fputs("pgreach_finding", f);
-		label(f, &first, "code", fd->code);
-		label(f, &first, "cause", fd->cause);
+		label(f, &first, "code", pgr_code_name(fd->code));
+		label(f, &first, "cause", pgr_cause_name(fd->cause));
 		label(f, &first, "severity", pgr_severity_name(fd->severity));
 		if (t != NULL)
 			label(f, &first, "target", t);
@@ -280,19 +276,22 @@ findings(FILE *f, const struct pgr_report *r)
 }
 
 int
-pgr_write_prometheus(FILE *f, const struct pgr_report *r)
+pgr_write_prometheus(FILE *f, const struct pgr_analysis *an,
+    const struct pgr_write_opts *o)
 {
+	const struct pgr_report *r = an->r;
 	char num[NUM_LEN];
 	int fam;
 
 	family_header(f, "pgreach_up", "gauge",
 	    "1 when the last run's status was OK or WARNING, 0 when CRITICAL or UNKNOWN.");
-	fprintf(f, "pgreach_up %d\n", r->status == PGR_SEV_OK ||
-	    r->status == PGR_SEV_WARNING);
+	(void)o;
+	fprintf(f, "pgreach_up %d\n", an->status == PGR_SEV_OK ||
+	    an->status == PGR_SEV_WARNING);
 	family_header(f, "pgreach_exit_status", "gauge",
 	    "The run's status as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
 	fprintf(f, "pgreach_exit_status %d\n",
-	    (unsigned)r->status <= PGR_SEV_UNKNOWN ? (int)r->status : 3);
+	    (unsigned)an->status <= PGR_SEV_UNKNOWN ? (int)an->status : 3);
 	family_header(f, "pgreach_last_run_timestamp_seconds", "gauge",
 	    "When the last run started, as Unix time.");
 	fprintf(f, "pgreach_last_run_timestamp_seconds %s\n",
@@ -311,6 +310,6 @@ pgr_write_prometheus(FILE *f, const struct pgr_report *r)
 		field_family(f, r, (enum pgr_family)fam);
 	}
 	phase_success(f, r);
-	findings(f, r);
+	findings(f, an);
 	return ferror(f) ? -1 : 0;
 }

@@ -18,8 +18,8 @@
 #include <jansson.h>
 
 #include "report/diagnose.h"
-#include "report/load.h"
 #include "tests/check_main.h"
+#include "tests/support/cases.h"
 
 #define CASEDIR FIXTURES "/diagnose"
 #define MAXCASES 128
@@ -65,75 +65,54 @@ load_json(const char *rel)
 }
 
 static void
-codes_of(const struct pgr_report *r, char *buf, size_t len)
+codes_of(const struct pgr_analysis *an, char *buf, size_t len)
 {
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < r->nfindings && n < len; i++)
+	for (i = 0; i < an->findings.n && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "",
-		    r->findings[i].code);
+		    pgr_code_name(an->findings.v[i].code));
 }
 
 START_TEST(test_case)
 {
-	json_t *c = load_json(cases[_i]), *rep, *v, *ev = json_object_get(c, "evidence");
-	struct pgr_evidence evidence = { 0 };
-	struct pgr_diag_opts o;
-	struct pgr_report r;
-	char err[512], got[1024], want[1024] = "";
+	struct pgr_case k;
+	char path[1024], err[512], got[1024], want[1024] = "";
 	size_t i, n = 0;
+	json_t *v;
 
-	rep = load_json(json_string_value(json_object_get(c, "report")));
-	ck_assert_msg(pgr_report_load(rep, &r, err, sizeof(err)) == 0, "%s: %s",
+	snprintf(path, sizeof(path), "%s/%s", CASEDIR, cases[_i]);
+	ck_assert_msg(case_load(path, &k, err, sizeof(err)) == 0, "%s: %s",
 	    cases[_i], err);
-	json_array_foreach(ev, i, v) {
-		char path[1024];
-
-		snprintf(path, sizeof(path), "%s/%s", CASEDIR, json_string_value(v));
-		ck_assert_msg(pgr_evidence_load(&evidence, path, err, sizeof(err)) == 0,
-		    "%s", err);
-	}
-	memset(&o, 0, sizeof(o));
-	o.region = json_string_value(json_object_get(c, "region"));
-	o.region_source = "--region";
-	o.ev = evidence.n ? &evidence : NULL;
-	o.sslmode = json_string_value(json_object_get(c, "sslmode")) ?
-	    json_string_value(json_object_get(c, "sslmode")) : "require";
-	o.cert_warning_days = json_object_get(c, "cert_warning_days") ?
-	    json_integer_value(json_object_get(c, "cert_warning_days")) : 14;
-	o.cert_critical_days = 0;
-	pgr_diagnose(&r, &o);
-	codes_of(&r, got, sizeof(got));
-	json_array_foreach(json_object_get(c, "expect"), i, v)
+	codes_of(&k.an, got, sizeof(got));
+	json_array_foreach(json_object_get(k.c, "expect"), i, v)
 		n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%s", i ? "," : "",
 		    json_string_value(v));
 	ck_assert_msg(strcmp(got, want) == 0, "%s: findings [%s], want [%s]",
 	    cases[_i], got, want);
-	/* Every finding is whole: cause, summary, evidence and remedy. */
-	for (i = 0; i < r.nfindings; i++) {
-		ck_assert_ptr_nonnull(r.findings[i].cause);
-		ck_assert_msg(r.findings[i].summary && r.findings[i].summary[0] &&
-		    r.findings[i].evidence && r.findings[i].evidence[0] &&
-		    r.findings[i].remedy && r.findings[i].remedy[0],
-		    "%s: finding %s is not whole", cases[_i], r.findings[i].code);
+	/* Every finding is whole: summary, evidence and remedy. */
+	for (i = 0; i < k.an.findings.n; i++) {
+		const struct pgr_finding *f = &k.an.findings.v[i];
+
+		ck_assert_msg(f->summary && f->summary[0] && f->evidence &&
+		    f->evidence[0] && f->remedy && f->remedy[0],
+		    "%s: finding %s is not whole", cases[_i], pgr_code_name(f->code));
 	}
-	json_array_foreach(json_object_get(c, "causes"), i, v) {
-		ck_assert_uint_gt(r.nfindings, i);
-		ck_assert_str_eq(r.findings[i].cause, json_string_value(v));
+	json_array_foreach(json_object_get(k.c, "causes"), i, v) {
+		ck_assert_uint_gt(k.an.findings.n, i);
+		ck_assert_str_eq(pgr_cause_name(k.an.findings.v[i].cause),
+		    json_string_value(v));
 	}
-	pgr_report_free(&r);
-	pgr_evidence_free(&evidence);
-	json_decref(rep);
-	json_decref(c);
+	case_free(&k);
 }
 END_TEST
 
+/* Every code the analysis can give (rules and thresholds) has a case file. */
 START_TEST(test_every_rule_has_a_case)
 {
-	const char *const *codes = pgr_diagnose_codes();
-	char all[65536] = "";
-	size_t n = 0;
+	char all[65536] = "", missing[2048] = "";
+	size_t n = 0, m = 0;
 	int i;
 
 	for (i = 0; i < ncases; i++) {
@@ -145,14 +124,32 @@ START_TEST(test_every_rule_has_a_case)
 			    json_string_value(v));
 		json_decref(c);
 	}
-	for (i = 0; codes[i] != NULL; i++) {
+	for (i = 1; i < PGR_CODE__COUNT; i++) {
 		char key[80];
 
-		snprintf(key, sizeof(key), ",%s,", codes[i]);
-		if (strstr(all, key) == NULL)
-			fprintf(stderr, "rule %s has no case file yet\n", codes[i]);
+		snprintf(key, sizeof(key), ",%s,", pgr_code_name((enum pgr_code)i));
+		if (strstr(all, key) == NULL && m < sizeof(missing))
+			m += (size_t)snprintf(missing + m, sizeof(missing) - m, " %s",
+			    pgr_code_name((enum pgr_code)i));
 	}
+	ck_assert_msg(m == 0, "codes with no case file:%s", missing);
 	ck_assert_int_gt(ncases, 10);
+}
+END_TEST
+
+/* The rules table names each code once, and only codes of PGR_CODES. */
+START_TEST(test_rule_codes_known)
+{
+	const enum pgr_code *codes = pgr_diagnose_codes();
+	int seen[PGR_CODE__COUNT] = { 0 };
+	size_t i;
+
+	for (i = 0; codes[i] != PGR_CODE_NONE; i++) {
+		ck_assert_int_lt(codes[i], PGR_CODE__COUNT);
+		ck_assert_msg(seen[codes[i]]++ == 0, "%s twice", pgr_code_name(codes[i]));
+		ck_assert_int_eq(pgr_code_from_name(pgr_code_name(codes[i])), codes[i]);
+	}
+	ck_assert_uint_gt(i, 30);
 }
 END_TEST
 
@@ -165,6 +162,7 @@ suite(void)
 	find_cases();
 	tcase_add_loop_test(tc, test_case, 0, ncases);
 	tcase_add_test(tc, test_every_rule_has_a_case);
+	tcase_add_test(tc, test_rule_codes_known);
 	suite_add_tcase(s, tc);
 	return s;
 }

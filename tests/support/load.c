@@ -14,7 +14,7 @@
 
 #include "probes/addr.h"
 #include "report/endpoint.h"
-#include "report/load.h"
+#include "tests/support/load.h"
 
 static const char *
 jstr(json_t *o, const char *key)

@@ -1,26 +1,61 @@
 /*
- * Synthetic reports for the writers' tests (Nagios, Prometheus, JUnit):
- * targets, attempts and failures built in memory, the way the engine leaves
- * them.  Included by each test; every function is static.
+ * The test-support library (libpgrtest.a): synthetic reports built in
+ * memory the way the engine leaves them, the analysis run on them, findings
+ * planted for the writers' escaping tests, recorded case files, and golden
+ * file comparison.  Every test links it; nothing here is in pgreach.
  */
-#ifndef PGR_REPORT_BUILDER_H
-#define PGR_REPORT_BUILDER_H
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "report/endpoint.h"
+#include "tests/support/support.h"
 
-/* Not every test uses every helper here. */
-#define PGR_TEST_HELPER	static __attribute__((unused))
+static struct pgr_findings planted;
 
-/* A test may define its own SECRET (or HOST) before including this. */
-#ifndef HOST
-#define HOST	"vpce-0a1b2c3d4e5f67890-abcdefgh.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com"
-#endif
-#ifndef SECRET
-#define SECRET	"hunter2-S3cr3t'pw"
-#endif
-#define T0	1700000000L	/* 2023-11-14T22:13:20Z */
+const char *test_host = HOST_DEFAULT;
+const char *test_secret = SECRET_DEFAULT;
 
-PGR_TEST_HELPER struct pgr_target *
+void
+plant(enum pgr_code code, enum pgr_severity sev, enum pgr_cause cause,
+    const char *summary, const char *evidence, const char *remedy, int target)
+{
+	ck_assert_int_eq(pgr_findings_add(&planted, code, sev, cause, summary,
+	    evidence, remedy, target), 0);
+}
+
+void
+analyze(struct pgr_analysis *an, const struct pgr_report *r,
+    const struct pgr_thresholds *thr)
+{
+	static struct pgr_analysis_opts o;
+	static struct pgr_thresholds dflt;
+	char err[256];
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.sslmode = "require";
+	if (thr == NULL) {
+		ck_assert_int_eq(pgr_thresholds_set(&dflt, NULL, NULL, NULL, NULL,
+		    14, 0, err, sizeof(err)), 0);
+		thr = &dflt;
+	}
+	o.thr = thr;
+	ck_assert_msg(pgr_analyze(an, r, &o, err, sizeof(err)) == 0, "%s", err);
+	/* Planted findings come after the diagnosis's, and count in the verdict. */
+	for (i = 0; i < planted.n; i++) {
+		const struct pgr_finding *f = &planted.v[i];
+
+		ck_assert_int_eq(pgr_findings_add(&an->findings, f->code, f->severity,
+		    f->cause, f->summary, f->evidence, f->remedy, f->target), 0);
+		if (f->severity > an->status)
+			an->status = f->severity;
+	}
+	pgr_findings_free(&planted);
+}
+
+struct pgr_target *
 add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
 {
 	struct pgr_target *t;
@@ -42,7 +77,7 @@ add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
 	t->role = role;
 	t->dbname = strdup("db");
 	t->user = strdup("app");
-	t->password = strdup(SECRET);
+	t->password = strdup(test_secret);
 	t->sibling_of = -1;
 	pgr_endpoint_parse(host, &t->endpoint);
 	tr->dns.status = PGR_OK;
@@ -54,7 +89,7 @@ add_target(struct pgr_report *r, const char *host, int port, enum pgr_role role)
 }
 
 /* A healthy attempt on the last target; the k-th is a little slower. */
-PGR_TEST_HELPER struct pgr_attempt *
+struct pgr_attempt *
 add_attempt(struct pgr_report *r, const char *addr)
 {
 	struct pgr_target_result *tr = &r->results[r->ntargets - 1];
@@ -95,7 +130,7 @@ add_attempt(struct pgr_report *r, const char *addr)
 }
 
 /* Phase p ends as e; the later phases are skipped, as the engine leaves them. */
-PGR_TEST_HELPER void
+void
 fail_at(struct pgr_attempt *a, enum pgr_phase p, enum pgr_err e, double ms)
 {
 	if (p == PGR_PH_TCP)
@@ -124,13 +159,13 @@ fail_at(struct pgr_attempt *a, enum pgr_phase p, enum pgr_err e, double ms)
 		a->query = (struct pgr_query_result){ .status = PGR_SKIPPED, .count = 5 };
 }
 
-PGR_TEST_HELPER void
+void
 two_by_two(struct pgr_report *r)
 {
-	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
 	add_attempt(r, "10.0.1.5");
 	add_attempt(r, "10.0.2.5");
-	add_target(r, HOST, 5433, PGR_ROLE_PGBOUNCER);
+	add_target(r, test_host, 5433, PGR_ROLE_PGBOUNCER);
 	add_attempt(r, "10.0.1.5");
 	add_attempt(r, "10.0.2.5");
 	r->targets[1].sibling_of = 0;
@@ -143,23 +178,20 @@ two_by_two(struct pgr_report *r)
 
 /* --- cases every writer's test has ----------------------------------- */
 
-PGR_TEST_HELPER void
+void
 b_nxdomain(struct pgr_report *r)
 {
-	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
-	add_target(r, HOST, 5433, PGR_ROLE_PGBOUNCER);
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
+	add_target(r, test_host, 5433, PGR_ROLE_PGBOUNCER);
 	for (size_t i = 0; i < r->ntargets; i++) {
 		r->results[i].dns.status = PGR_DNS_NXDOMAIN;
 		r->results[i].dns.ms = 12.5;
 		snprintf(r->results[i].dns.detail, PGR_DETAIL_LEN, "Domain name not found");
 	}
-	pgr_report_add_finding(r, "DNS_NXDOMAIN", PGR_SEV_CRITICAL, "dns",
-	    "the endpoint name does not exist", "NXDOMAIN from 10.0.0.2:53",
-	    "Check the endpoint id with aws ec2 describe-vpc-endpoints.", 0);
 }
 
 /* A failed phase and no diagnosis: what the writer says comes from the phases. */
-PGR_TEST_HELPER void
+void
 b_refused_no_findings(struct pgr_report *r)
 {
 	two_by_two(r);
@@ -167,7 +199,7 @@ b_refused_no_findings(struct pgr_report *r)
 	r->results[0].attempts[1].tcp.err_no = 111;
 }
 
-PGR_TEST_HELPER void
+void
 report_init(struct pgr_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -178,7 +210,7 @@ report_init(struct pgr_report *r)
 
 /* --- helpers ------------------------------------------------------------- */
 
-PGR_TEST_HELPER char *
+char *
 slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -205,7 +237,7 @@ slurp(const char *path)
  * Compare got with the golden file at path; PGR_UPDATE_FIXTURES=1 writes
  * got there first.
  */
-PGR_TEST_HELPER void
+void
 golden(const char *path, const char *got)
 {
 	char *want;
@@ -223,4 +255,117 @@ golden(const char *path, const char *got)
 	free(want);
 }
 
-#endif
+void
+b_healthy(struct pgr_report *r)
+{
+	two_by_two(r);
+}
+
+void
+b_tcp_timeout(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a)
+		fail_at(a, PGR_PH_TCP, PGR_TCP_TIMEOUT, 3000.0);
+}
+
+void
+b_auth(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a) {
+		fail_at(a, PGR_PH_LOGIN, PGR_LOGIN_AUTH, 8.0);
+		snprintf(a->login.sqlstate, sizeof(a->login.sqlstate), "28P01");
+		snprintf(a->login.message, sizeof(a->login.message),
+		    "password authentication failed for user \"app\"");
+	}
+	/* Text a plugin line must not pass on raw: '|' and a line break. */
+	plant(PGR_F_LOGIN_AUTH, PGR_SEV_CRITICAL, PGR_CAUSE_CREDENTIALS,
+	    "password rejected for user app | rotate\nthe credentials",
+	    "28P01 on 4 of 4", "heroku pg:credentials:url | grep password", 0);
+}
+
+void
+b_cert_expired(struct pgr_report *r)
+{
+	two_by_two(r);
+	EACH_ATTEMPT(r, a) {
+		a->tls.cert.days_left = -3;
+		a->tls.cert.not_after = T0 - 3 * 86400L + 60;
+	}
+}
+
+/* One target, one address, a session of exactly dns 100 ms + login 600 ms. */
+void
+b_single(struct pgr_report *r)
+{
+	struct pgr_attempt *a;
+
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
+	a = add_attempt(r, "10.0.1.5");
+	r->results[0].dns.ms = 100.0;
+	a->login.ms = 600.0;
+	a->query.ms = 700.0;
+	a->query.p95_ms = 120.0;
+}
+
+void
+b_cert_expiring(struct pgr_report *r)
+{
+	b_single(r);
+	r->results[0].attempts[0].tls.cert.days_left = 10;
+	r->results[0].attempts[0].tls.cert.not_after = T0 + 10 * 86400L + 60;
+}
+
+void
+b_ipv6_hosts(struct pgr_report *r)
+{
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "2001:db8:ffff:ffff:ffff:ffff:ffff:1005");
+	add_attempt(r, "10.0.1.5");
+	add_target(r, "vpce-0fedcba9876543210-zyxwvuts.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com",
+	    5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "2001:db8:ffff:ffff:ffff:ffff:ffff:2005");
+	add_target(r, "10.9.8.7", 5433, PGR_ROLE_PGBOUNCER);
+	add_attempt(r, "10.9.8.7");
+}
+
+void
+b_duplicate_target(struct pgr_report *r)
+{
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "10.0.1.5");
+	add_target(r, test_host, 5432, PGR_ROLE_POSTGRES);
+	add_attempt(r, "10.0.1.5");
+}
+
+void
+b_unknown(struct pgr_report *r)
+{
+	b_single(r);
+	plant(PGR_F_EVIDENCE_CONTRADICTS, PGR_SEV_UNKNOWN, PGR_CAUSE_CONFIG,
+	    "vpce.json is not JSON", NULL, NULL, -1);
+}
+
+/* A phase that did not fail but a later one never got the chance. */
+void
+b_tls_disabled(struct pgr_report *r)
+{
+	struct pgr_attempt *a;
+
+	b_single(r);
+	a = &r->results[0].attempts[0];
+	a->tls.status = PGR_TLS_DISABLED;
+	a->tls.ms = a->tcp.ms;
+	a->tls.cert.present = false;
+}
+
+void
+check_golden(const char *name, const char *ext, const char *got)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/reports/%s.%s", FIXTURES, name, ext);
+	golden(path, got);
+}
+
