@@ -27,7 +27,7 @@
 #include "probes/result.h"
 #include "report/bundle.h"
 #include "report/evidence.h"
-#include "report/nagios.h"
+#include "report/thresholds.h"
 #include "tests/check_main.h"
 
 #define HOST	"vpce-0a1b2c3d4e5f67890-abcdefgh.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com"
@@ -35,9 +35,8 @@
 #define PW_PCT	"S3cr3t%2Fp%40ss%25%2Bword"
 #define URL	"postgres://app:" PW_PCT "@" HOST ":5432/db"
 #define TOP	"pgreach-20231114T221320Z/"
-#define SECRET	PW
 
-#include "tests/report_builder.h"
+#include "tests/support/support.h"
 
 static const char fake_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
@@ -151,6 +150,7 @@ build_report(struct pgr_report *r)
 {
 	struct pgr_attempt *a;
 
+	test_secret = PW;
 	memset(r, 0, sizeof(*r));
 	r->started_at.tv_sec = T0;
 	r->started_at.tv_nsec = 123000000;
@@ -170,9 +170,23 @@ build_report(struct pgr_report *r)
 	bundle_target(r, 5433, PGR_ROLE_PGBOUNCER);
 	bundle_attempt(r, "10.0.1.5");
 	r->targets[1].sibling_of = 0;
-	r->status = PGR_SEV_CRITICAL;
-	pgr_report_add_finding(r, "TCP_REFUSED", PGR_SEV_CRITICAL, "routing",
-	    "fd00::5 refused 5432", "tcp refused", "Check the endpoint.", 0);
+}
+
+/* What main() does: the analysis, then the bundle of it. */
+static int
+bw(const char *out, bool force, struct pgr_report *r,
+    const struct pgr_evidence *ev, char *err, size_t errlen)
+{
+	struct pgr_thresholds thr;
+	struct pgr_analysis an;
+	int rc;
+
+	ck_assert_int_eq(pgr_thresholds_set(&thr, "1", "5", NULL, NULL, 14, 0,
+	    err, errlen), 0);
+	analyze_with(&an, r, &thr, NULL, ev);
+	rc = pgr_bundle_write(out, force, &an, ev, err, errlen);
+	pgr_analysis_free(&an);
+	return rc;
 }
 
 static char *const raw_argv[] = {
@@ -217,15 +231,6 @@ load_config(struct pgr_evidence *ev, char *path, size_t len)
 	if (pgr_evidence_load(ev, path, err, sizeof(err)) != 0)
 		ck_abort_msg("evidence: %s", err);
 	ck_assert_ptr_nonnull(strstr(ev->items[0].content, "REDACTED"));
-}
-
-static void
-default_nagios(struct pgr_nagios_opts *no)
-{
-	char err[256];
-
-	ck_assert_int_eq(pgr_nagios_opts_set(no, "1", "5", NULL, NULL, 14, 0,
-	    err, sizeof(err)), 0);
 }
 
 /* --- reading a bundle back ------------------------------------------ */
@@ -491,7 +496,6 @@ static void
 write_and_read(bool redact_argv, struct bundle *b)
 {
 	struct pgr_evidence ev;
-	struct pgr_nagios_opts no;
 	struct pgr_report r;
 	char cfg[256], out[256], err[512];
 
@@ -499,8 +503,7 @@ write_and_read(bool redact_argv, struct bundle *b)
 	build_report(&r);
 	in_tmp(out, sizeof(out), "out.tar.gz");
 	set_argv(&r, cfg, out, redact_argv);
-	default_nagios(&no);
-	if (pgr_bundle_write(out, false, &r, &ev, &no, err, sizeof(err)) != 0)
+	if (bw(out, false, &r, &ev, err, sizeof(err)) != 0)
 		ck_abort_msg("bundle: %s", err);
 	read_bundle(out, b);
 	/* the evidence is bundled as loaded: already redacted, same digest */
@@ -644,7 +647,7 @@ START_TEST(test_planted_secrets_scrubbed)
 	set_argv(&r, cfg, out, true);
 	sha256_hex(PW, strlen(PW), sha);
 	snprintf(remedy, sizeof(remedy), "json S3cr3t\\/p@ss%%+word, sha256 %s", sha);
-	pgr_report_add_finding(&r, "PLANTED", PGR_SEV_WARNING, "config",
+	plant(PGR_F_EVIDENCE_CONTRADICTS, PGR_SEV_WARNING, PGR_CAUSE_CONFIG,
 	    "raw " PW " here", "hex 5333637233742f70407373252b776f7264 and "
 	    "5333637233742F70407373252B776F7264", remedy, -1);
 	snprintf(r.results[0].attempts[0].login.message, PGR_DETAIL_LEN,
@@ -663,7 +666,7 @@ START_TEST(test_planted_secrets_scrubbed)
 	}
 	free(r.results[0].attempts[0].tls.cert.chain_pem);
 	r.results[0].attempts[0].tls.cert.chain_pem = strdup(all);
-	if (pgr_bundle_write(out, false, &r, &ev, NULL, err, sizeof(err)) != 0)
+	if (bw(out, false, &r, &ev, err, sizeof(err)) != 0)
 		ck_abort_msg("bundle: %s", err);
 	read_bundle(out, &b);
 	check_manifest(&b);
@@ -694,7 +697,7 @@ START_TEST(test_no_overwrite_without_force)
 	snprintf(want, sizeof(want), "bundle %s exists; use --force to overwrite", out);
 	ck_assert_int_eq(pgr_bundle_check(out, false, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
-	ck_assert_int_eq(pgr_bundle_write(out, false, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(out, false, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
 	f = fopen(out, "r");
 	ck_assert_ptr_nonnull(f);
@@ -718,7 +721,7 @@ START_TEST(test_overwrite_with_force)
 	in_tmp(out, sizeof(out), "exists.tar.gz");
 	write_file(out, "old", 0644);
 	ck_assert_int_eq(pgr_bundle_check(out, true, err, sizeof(err)), 0);
-	if (pgr_bundle_write(out, true, &r, NULL, NULL, err, sizeof(err)) != 0)
+	if (bw(out, true, &r, NULL, err, sizeof(err)) != 0)
 		ck_abort_msg("bundle: %s", err);
 	read_bundle(out, &b);		/* a bundle now, and 0600 */
 	must(&b, "report.json");
@@ -750,24 +753,24 @@ START_TEST(test_bad_paths)
 	    out, tmpdir);
 	ck_assert_int_eq(pgr_bundle_check(out, false, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
-	ck_assert_int_eq(pgr_bundle_write(out, false, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(out, false, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
-	ck_assert_int_eq(pgr_bundle_write(out, true, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(out, true, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(pgr_bundle_check(tmpdir, true, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "is a directory"));
-	ck_assert_int_eq(pgr_bundle_write(tmpdir, true, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(tmpdir, true, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "is a directory"));
-	ck_assert_int_eq(pgr_bundle_write(tmpdir, false, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(tmpdir, false, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "is a directory"));
 	/* --force replaces an old bundle, not what a symlink points at */
 	in_tmp(out, sizeof(out), "link.tar.gz");
 	ck_assert_int_eq(symlink("/dev/null", out), 0);
 	ck_assert_int_eq(pgr_bundle_check(out, true, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
-	ck_assert_int_eq(pgr_bundle_write(out, true, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(out, true, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
-	ck_assert_int_eq(pgr_bundle_write(out, false, &r, NULL, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(bw(out, false, &r, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "exists; use --force"));
 	pgr_report_free(&r);
 }
@@ -804,7 +807,7 @@ START_TEST(test_unwritable_directory)
 			if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 				_exit(2);
 			rc = pgr_bundle_check(out, force, err[0], sizeof(err[0])) == -1 &&
-			    pgr_bundle_write(out, force, &r, NULL, NULL, err[1],
+			    bw(out, force, &r, NULL, err[1],
 			    sizeof(err[1])) == -1;
 			if (write(fds[1], err, sizeof(err)) != (ssize_t)sizeof(err))
 				_exit(3);
@@ -843,7 +846,7 @@ START_TEST(test_environment_sources)
 	write_file(path, "ID=testos\nVERSION_ID=\"1\"", 0644);
 	pgr_bundle_set_sysroot(root);
 	in_tmp(out, sizeof(out), "empty.tar.gz");
-	if (pgr_bundle_write(out, false, &r, NULL, NULL, err, sizeof(err)) != 0)
+	if (bw(out, false, &r, NULL, err, sizeof(err)) != 0)
 		ck_abort_msg("bundle: %s", err);
 	read_bundle(out, &b);
 	ck_assert_ptr_nonnull(strstr(must(&b, "env/system.txt")->data,
@@ -877,7 +880,7 @@ START_TEST(test_environment_sources)
 	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
 	write_file(path, "nameserver 10.0.0.2\n", 0644);
 	in_tmp(out, sizeof(out), "tables.tar.gz");
-	if (pgr_bundle_write(out, false, &r, NULL, NULL, err, sizeof(err)) != 0)
+	if (bw(out, false, &r, NULL, err, sizeof(err)) != 0)
 		ck_abort_msg("bundle: %s", err);
 	read_bundle(out, &b);
 	ck_assert_str_eq(must(&b, "env/resolv.conf")->data, "nameserver 10.0.0.2\n");

@@ -14,12 +14,11 @@
 #include <sys/wait.h>
 
 #include "probes/result.h"
-#include "report/nagios.h"
-#include "report/prometheus.h"
-#include "report/verdict.h"
+#include "report/writer.h"
 #include "tests/check_main.h"
+#include "tests/support/support.h"
 
-#include "tests/report_cases.h"
+#define HOST	HOST_DEFAULT
 
 /* A URL with everything a label value must escape, and a byte that is not UTF-8. */
 static void
@@ -29,7 +28,7 @@ b_escaping(struct pgr_report *r)
 	free(r->targets[0].url);
 	r->targets[0].url = strdup("postgres://app:REDACTED@h:5432/we\"ird\\db\nx\xff\xc3\xa9");
 	add_attempt(r, "10.0.1.5");
-	pgr_report_add_finding(r, "ODD\"CODE\\", PGR_SEV_WARNING, "config",
+	plant(PGR_F_EVIDENCE_CONTRADICTS, PGR_SEV_WARNING, PGR_CAUSE_CONFIG,
 	    "a finding with odd text", NULL, NULL, 0);
 }
 
@@ -148,22 +147,19 @@ static const struct prom_case prom_cases[] = {
 	  "pgreach_exit_status 2\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tcp\",status=\"timeout\"} 0\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tls\",status=\"skipped\"} 0\n"
-	  "pgreach_finding{code=\"TCP_TIMEOUT_SG\",cause=\"security_group\",severity=\"critical\"} 1\n"
-	  "pgreach_finding{code=\"TCP_TIMEOUT_ACCEPTANCE\",cause=\"acceptance\",severity=\"critical\"} 1\n",
+	  "pgreach_finding{code=\"SECURITY_GROUP_BLOCKS\",cause=\"security_group\",severity=\"critical\",target=\"" U5432 "\"} 1\n"
+	  "pgreach_finding{code=\"ENDPOINT_NOT_ACCEPTED\",cause=\"acceptance\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
 	  "pgreach_phase_duration_seconds\npgreach_session_seconds\npgreach_certificate\n", 18 },
 	{ "auth", b_auth,
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"login\",status=\"auth\"} 0\n"
 	  "pgreach_phase_duration_seconds" PG ",address=\"10.0.1.5\",phase=\"tls\"} 0.0027\n"
-	  "pgreach_finding{code=\"LOGIN_REJECTED\",cause=\"credentials\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"LOGIN_AUTH\",cause=\"credentials\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
 	  "phase=\"login\"} \npgreach_session_seconds\n", 18 },
 	{ "cert-expired", b_cert_expired,
 	  "pgreach_up 0\n"
 	  "pgreach_certificate_expiry_timestamp_seconds" PG ",address=\"10.0.1.5\"} 1699740860\n"
 	  "pgreach_finding{code=\"CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
 	  "CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5433 "\"\n", 18 },
-	{ "cert-diagnosed", b_cert_diagnosed,
-	  "pgreach_finding{code=\"CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
-	  NULL, 18 },
 	{ "dns-nxdomain", b_nxdomain,
 	  "pgreach_up 0\n"
 	  "pgreach_dns_addresses" PG "} 0\n"
@@ -173,11 +169,12 @@ static const struct prom_case prom_cases[] = {
 	  "pgreach_dns_duration_seconds\naddress=\n", 2 },
 	{ "refused-no-findings", b_refused_no_findings,
 	  "pgreach_up 0\n"
-	  "pgreach_phase_success" PG ",address=\"10.0.2.5\",phase=\"tcp\",status=\"refused\"} 0\n",
-	  "pgreach_finding\n", 18 },
+	  "pgreach_phase_success" PG ",address=\"10.0.2.5\",phase=\"tcp\",status=\"refused\"} 0\n"
+	  "pgreach_finding{code=\"TCP_REFUSED\",cause=\"routing\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  NULL, 18 },
 	{ "escaping", b_escaping,
 	  "pgreach_dns_duration_seconds{target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\",role=\"postgres\",port=\"5432\"} 0.0015\n"
-	  "pgreach_finding{code=\"ODD\\\"CODE\\\\\",cause=\"config\",severity=\"warning\",target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\"} 1\n",
+	  "pgreach_finding{code=\"EVIDENCE_CONTRADICTS\",cause=\"config\",severity=\"warning\",target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\"} 1\n",
 	  "\xff\n", 5 },
 	{ "duplicate-target", b_duplicate_target,
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tcp\",status=\"ok\"} 1\n",
@@ -194,7 +191,7 @@ static const struct prom_case prom_cases[] = {
 	{ "unknown", b_unknown,
 	  "pgreach_up 0\n"
 	  "pgreach_exit_status 3\n"
-	  "pgreach_finding{code=\"EVIDENCE_UNREADABLE\",cause=\"config\",severity=\"unknown\"} 1\n",
+	  "pgreach_finding{code=\"EVIDENCE_CONTRADICTS\",cause=\"config\",severity=\"unknown\"} 1\n",
 	  NULL, 5 },
 	{ "tls-disabled", b_tls_disabled,
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tls\",status=\"disabled\"} 1\n"
@@ -217,23 +214,17 @@ count_lines(const char *out, const char *prefix)
 START_TEST(test_prometheus)
 {
 	const struct prom_case *c = &prom_cases[_i];
-	struct pgr_nagios_opts o;
+	struct pgr_analysis an;
 	struct pgr_report r;
-	enum pgr_severity added;
-	char *out = NULL, *want, *save = NULL, *tok, err[128];
+	char *out = NULL, *want, *save = NULL, *tok;
 	size_t len = 0;
 	FILE *m;
 
 	report_init(&r);
-	ck_assert_int_eq(pgr_nagios_opts_set(&o, NULL, NULL, NULL, NULL, 14, 0,
-	    err, sizeof(err)), 0);
 	c->build(&r);
-	r.status = pgr_verdict(&r);
-	added = pgr_thresholds_apply(&r, &o);
-	if (added > r.status)
-		r.status = added;
+	analyze(&an, &r, NULL);
 	m = open_memstream(&out, &len);
-	ck_assert_int_eq(pgr_write_prometheus(m, &r), 0);
+	ck_assert_int_eq(pgr_write_prometheus(m, &an, NULL), 0);
 	fclose(m);
 
 	ck_assert_msg(strstr(out, "hunter2") == NULL, "%s: password in output", c->name);
@@ -258,6 +249,7 @@ START_TEST(test_prometheus)
 		ck_assert_msg(promtool(out) == 0, "%s: promtool check metrics failed", c->name);
 	check_golden(c->name, "prom", out);
 	free(out);
+	pgr_analysis_free(&an);
 	pgr_report_free(&r);
 }
 END_TEST
@@ -265,15 +257,17 @@ END_TEST
 /* Without targets: the run-level families only, still valid. */
 START_TEST(test_empty)
 {
+	struct pgr_analysis an;
 	struct pgr_report r;
 	char *out = NULL;
 	size_t len = 0;
 	FILE *m;
 
 	report_init(&r);
-	r.status = PGR_SEV_UNKNOWN;
+	analyze(&an, &r, NULL);
+	an.status = PGR_SEV_UNKNOWN;
 	m = open_memstream(&out, &len);
-	ck_assert_int_eq(pgr_write_prometheus(m, &r), 0);
+	ck_assert_int_eq(pgr_write_prometheus(m, &an, NULL), 0);
 	fclose(m);
 	lint(out);
 	ck_assert(strstr(out, "\npgreach_up 0\n") != NULL);
@@ -281,6 +275,7 @@ START_TEST(test_empty)
 	if (have_promtool())
 		ck_assert_int_eq(promtool(out), 0);
 	free(out);
+	pgr_analysis_free(&an);
 }
 END_TEST
 

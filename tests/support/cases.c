@@ -16,7 +16,10 @@ load_json(const char *dir, const char *rel, char *err, size_t errlen)
 		snprintf(err, errlen, "no file named");
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	else
+		snprintf(path, sizeof(path), "%s", rel);
 	if ((j = json_load_file(path, 0, &jerr)) == NULL)
 		snprintf(err, errlen, "%s: %s", path, jerr.text);
 	return j;
@@ -42,7 +45,7 @@ case_load(const char *path, struct pgr_case *k, char *err, size_t errlen)
 		*slash = '\0';
 	else
 		snprintf(dir, sizeof(dir), ".");
-	if ((k->c = load_json(".", path, err, errlen)) == NULL)
+	if ((k->c = load_json(NULL, path, err, errlen)) == NULL)
 		return -1;
 	if ((rep = load_json(dir, str(k->c, "report"), err, errlen)) == NULL)
 		return -1;

@@ -29,13 +29,24 @@ void
 analyze(struct pgr_analysis *an, const struct pgr_report *r,
     const struct pgr_thresholds *thr)
 {
+	analyze_with(an, r, thr, NULL, NULL);
+}
+
+void
+analyze_with(struct pgr_analysis *an, const struct pgr_report *r,
+    const struct pgr_thresholds *thr, const char *region,
+    const struct pgr_evidence *ev)
+{
 	static struct pgr_analysis_opts o;
 	static struct pgr_thresholds dflt;
 	char err[256];
-	size_t i;
+	size_t i, k;
 
 	memset(&o, 0, sizeof(o));
 	o.sslmode = "require";
+	o.region = region;
+	o.region_source = "--region";
+	o.ev = ev != NULL && ev->n > 0 ? ev : NULL;
 	if (thr == NULL) {
 		ck_assert_int_eq(pgr_thresholds_set(&dflt, NULL, NULL, NULL, NULL,
 		    14, 0, err, sizeof(err)), 0);
@@ -43,16 +54,24 @@ analyze(struct pgr_analysis *an, const struct pgr_report *r,
 	}
 	o.thr = thr;
 	ck_assert_msg(pgr_analyze(an, r, &o, err, sizeof(err)) == 0, "%s", err);
-	/* Planted findings come after the diagnosis's, and count in the verdict. */
-	for (i = 0; i < planted.n; i++) {
-		const struct pgr_finding *f = &planted.v[i];
+	/* Planted findings go first, so the writers lead with their text; the
+	 * checklist's references move along. */
+	for (i = 0; i < an->nhosts; i++)
+		for (k = 0; k < PGR_STEP__COUNT; k++)
+			if (an->hosts[i].steps[k].finding >= 0)
+				an->hosts[i].steps[k].finding += (int)planted.n;
+	for (i = 0; i < an->findings.n; i++) {
+		const struct pgr_finding *f = &an->findings.v[i];
 
-		ck_assert_int_eq(pgr_findings_add(&an->findings, f->code, f->severity,
+		ck_assert_int_eq(pgr_findings_add(&planted, f->code, f->severity,
 		    f->cause, f->summary, f->evidence, f->remedy, f->target), 0);
-		if (f->severity > an->status)
-			an->status = f->severity;
 	}
-	pgr_findings_free(&planted);
+	for (i = 0; i < planted.n; i++)
+		if (planted.v[i].severity > an->status)
+			an->status = planted.v[i].severity;
+	pgr_findings_free(&an->findings);
+	an->findings = planted;
+	memset(&planted, 0, sizeof(planted));
 }
 
 struct pgr_target *
@@ -251,7 +270,7 @@ golden(const char *path, const char *got)
 	}
 	want = slurp(path);
 	ck_assert_msg(want != NULL, "%s missing (PGR_UPDATE_FIXTURES=1 writes it)", path);
-	ck_assert_msg(strcmp(want, got) == 0, "%s differs; got:\n%s", path, got);
+	ck_assert_msg(strcmp(want, got) == 0, "%s differs (PGR_UPDATE_FIXTURES=1 rewrites it); got:\n%.2000s", path, got);
 	free(want);
 }
 

@@ -40,6 +40,10 @@ void	plant(enum pgr_code code, enum pgr_severity sev, enum pgr_cause cause,
 /* The analysis pgreach would make of r (thr NULL: the default thresholds). */
 void	analyze(struct pgr_analysis *an, const struct pgr_report *r,
 	    const struct pgr_thresholds *thr);
+/* The same with an expected region and evidence (each may be NULL). */
+void	analyze_with(struct pgr_analysis *an, const struct pgr_report *r,
+	    const struct pgr_thresholds *thr, const char *region,
+	    const struct pgr_evidence *ev);
 
 /* The cases every writer's test has. */
 void	b_nxdomain(struct pgr_report *r);
