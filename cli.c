@@ -17,7 +17,7 @@ enum {
 	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
-	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_VERSION,
+	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_PERFDATA,
 	OPT_PARALLEL, OPT_THREADS, OPT_TARGETS, OPT_WAIT
 };
 
@@ -47,7 +47,9 @@ static const struct option long_opts[] = {
 	{ "targets",		required_argument, NULL, OPT_TARGETS },
 	{ "wait",		required_argument, NULL, OPT_WAIT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
-	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "perfdata",		required_argument, NULL, OPT_PERFDATA },
+	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -55,10 +57,13 @@ static const struct option long_opts[] = {
 void
 pgr_cli_usage(FILE *f, const char *progname)
 {
+	bool plugin = strcmp(progname, "check_pgreach") == 0;
+
 	fprintf(f,
 "Usage: %s [OPTIONS] [TARGET ...]\n"
 "Prove that this host reaches a Heroku Postgres database through its AWS\n"
 "PrivateLink endpoint, or say which setup step is wrong.\n"
+"%s"
 "\n"
 "TARGET is a postgres:// URL or a libpq key=value string.  Without one, the\n"
 "DATABASE_ENDPOINT_<ID>_URL, DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL and\n"
@@ -66,7 +71,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 "probes its PgBouncer on 5433.\n"
 "\n"
 "Options:\n"
-"      --format FORMAT       text (default), json, nagios, prometheus or junit\n"
+"      --format FORMAT       %s (default %s)\n"
 "  -t, --timeout SECONDS     deadline for the whole run (default 10)\n"
 "      --dns-server HOST[:PORT]  resolver to use instead of the system's (repeatable)\n"
 "      --region REGION       the database's AWS region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
@@ -92,27 +97,17 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
 "                            DURATION (90s, 15m, 1h) has passed; report the last\n"
 "      --no-color            no colour in text output\n"
-"  -v, --verbose             more detail\n"
-"      --version             print versions and exit\n"
+"  -v, --verbose             more detail: -v every address and finding,\n"
+"                            -vv phase timings too\n"
+"  -q, --quiet               text: the RESULT line alone\n"
+"      --perfdata port|address  Nagios perfdata per port (default) or per address\n"
+"  -V, --version             print versions and exit\n"
 "  -h, --help                this help\n"
 "\n"
 "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage or input).\n",
-	    progname);
-}
-
-static int
-parse_double(const char *s, double *out, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
-	    v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	    progname, plugin ? "As a Nagios/Icinga plugin: one status line with perfdata, then\n"
+	    "the findings; -w/-c on seconds to a logged-in session.\n" : "",
+	    pgr_writer_names(), plugin ? "nagios" : "text");
 }
 
 double
@@ -232,8 +227,9 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 			return snprintf(err, errlen, "--format: \"%s\" is not one of %s", shown(arg, v, sizeof(v)), pgr_writer_names()), -1;
 		return 0;
 	case 't':
-		if (parse_double(arg, &c->timeout_s, 0.001, 86400) != 0)
-			return snprintf(err, errlen, "--timeout: \"%s\" is not a number of seconds from 0.001 to 86400", shown(arg, v, sizeof(v))), -1;
+		/* the same durations as --wait: 10, 1.5, 10s, 2m */
+		if ((c->timeout_s = pgr_cli_duration(arg)) < 0.001 || c->timeout_s > 86400)
+			return snprintf(err, errlen, "--timeout: \"%s\" is not a duration from 0.001 s to 24 h (10, 1.5, 10s, 2m)", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_DNS_SERVER:
 		if (!valid_dns_server(arg))
@@ -301,11 +297,65 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;
 	case 'v': c->verbose++; return 0;
-	case OPT_VERSION: c->show_version = true; return 0;
+	case 'q': c->quiet = true; return 0;
+	case OPT_PERFDATA:
+		if (strcmp(arg, "port") == 0)
+			c->perfdata = PGR_PERF_PORT;
+		else if (strcmp(arg, "address") == 0)
+			c->perfdata = PGR_PERF_ADDRESS;
+		else
+			return snprintf(err, errlen, "--perfdata: \"%s\" is not port or address", shown(arg, v, sizeof(v))), -1;
+		return 0;
+	case 'V': c->show_version = true; return 0;
 	case 'h': c->show_help = true; return 0;
 	default:
 		return -1;
 	}
+}
+
+/* Levenshtein distance of a and b, at most 99. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+	}
+	return prev[lb];
+}
+
+/* "unknown option --formt; did you mean --format?" for a near miss. */
+static void
+unknown_long(const char *arg, char *err, size_t errlen)
+{
+	const struct option *o, *best = NULL;
+	char name[64], v[61];
+	size_t d, bestd = 3;
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	for (o = long_opts; o->name != NULL; o++)
+		if ((d = edit_distance(name, o->name)) < bestd ||
+		    (d == bestd && best == NULL && d <= strlen(name) / 3)) {
+			best = o;
+			bestd = d;
+		}
+	if (best != NULL && bestd <= 2)
+		snprintf(err, errlen, "unknown option %s; did you mean --%s? (see --help)",
+		    shown(arg, v, sizeof(v)), best->name);
+	else
+		snprintf(err, errlen, "unknown option %s (see --help)", shown(arg, v, sizeof(v)));
 }
 
 enum pgr_cli_result
@@ -325,13 +375,12 @@ pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
 	c->cert_critical_days = 0;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":t:w:c:vh", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":t:w:c:vqVh", long_opts, NULL)) != -1) {
 		if (ch == '?') {
 			if (optopt != 0)
 				snprintf(err, errlen, "unknown option -%c (see --help)", optopt);
 			else
-				snprintf(err, errlen, "unknown option %s (see --help)",
-				    shown(argv[optind - 1], v, sizeof(v)));
+				unknown_long(argv[optind - 1], err, errlen);
 			return PGR_CLI_ERROR;
 		}
 		if (ch == ':') {

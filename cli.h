@@ -36,6 +36,8 @@ struct pgr_cli {
 	bool		 no_pgbouncer;
 	bool		 no_color;
 	int		 verbose;
+	bool		 quiet;		/* -q */
+	enum pgr_perfdata perfdata;	/* --perfdata */
 	int		 parallel;
 	int		 threads;			/* --threads; 0: one per core */
 	const char	*targets_file;			/* --targets FILE */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,7 +37,11 @@
 extern char **environ;
 
 static const char *progname = "pgreach";
-static bool nagios_out;	/* a plugin's UNKNOWN goes to stdout: Nagios reads nothing else */
+/*
+ * The format an early error is written in, so that stdout still holds a
+ * document (Nagios reads nothing else; a script pipes JSON into jq).
+ */
+static const struct pgr_writer *error_format;
 
 /* One line on stderr, with anything that looks like a secret in argv removed. */
 static void
@@ -56,9 +61,30 @@ fail(int argc, char **argv, const char *msg)
 	char buf[1024];
 
 	complain(argc, argv, msg, buf, sizeof(buf));
-	if (nagios_out)
-		printf("PGREACH UNKNOWN - %s\n", buf);
+	if (error_format != NULL && error_format->error != NULL)
+		error_format->error(stdout, buf);
 	return EXIT_UNKNOWN;
+}
+
+/* --format as argv says it before the options are parsed, else the default. */
+static const struct pgr_writer *
+format_in(int argc, char **argv)
+{
+	const struct pgr_writer *w = pgr_writer_find(strcmp(progname,
+	    "check_pgreach") == 0 ? "nagios" : "text");
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *v = NULL;
+
+		if (strncmp(argv[i], "--format=", 9) == 0)
+			v = argv[i] + 9;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			v = argv[++i];
+		if (v != NULL && pgr_writer_find(v) != NULL)
+			w = pgr_writer_find(v);
+	}
+	return w;
 }
 
 static void
@@ -67,8 +93,13 @@ print_versions(void)
 	struct pgr_versions v;
 
 	pgr_versions_get(&v);
-	printf("pgreach %s (libpq %s, OpenSSL %s, c-ares %s)\n", v.pgreach,
-	    v.libpq, v.openssl, v.cares);
+	/* A plugin prints "check_NAME vX.Y (...)", as the Monitoring Plugins do. */
+	if (strcmp(progname, "check_pgreach") == 0)
+		printf("check_pgreach v%s (pgreach %s; libpq %s, OpenSSL %s, c-ares %s)\n",
+		    v.pgreach, v.pgreach, v.libpq, v.openssl, v.cares);
+	else
+		printf("pgreach %s (libpq %s, OpenSSL %s, c-ares %s)\n", v.pgreach,
+		    v.libpq, v.openssl, v.cares);
 }
 
 static int
@@ -78,8 +109,14 @@ load_evidence(const struct pgr_cli *c, struct pgr_evidence *ev, char *err,
 	size_t i;
 
 	for (i = 0; i < c->nevidence; i++)
-		if (pgr_evidence_load(ev, c->evidence[i], err, errlen) != 0)
+		if (pgr_evidence_load(ev, c->evidence[i], err, errlen) != 0) {
+			char why[768];
+
+			/* name the option: "--evidence /x: No such file or directory" */
+			snprintf(why, sizeof(why), "%.700s", err);
+			snprintf(err, errlen, "--evidence %.700s", why);
 			return -1;
+		}
 	return 0;
 }
 
@@ -304,6 +341,22 @@ utf8_locale(void)
 	return v != NULL && (strcasestr(v, "utf-8") != NULL || strcasestr(v, "utf8") != NULL);
 }
 
+/* Columns to fit the text to: the terminal's, else $COLUMNS, else none. */
+static int
+term_width(void)
+{
+	struct winsize ws;
+	const char *v = getenv("COLUMNS");
+	long n;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		return ws.ws_col;
+	if (v != NULL && pgr_parse_long(v, &n, 20, 1000) == 0)
+		return (int)n;
+	return 0;
+}
+
 static int
 write_report(const struct pgr_cli *c, const struct pgr_analysis *an)
 {
@@ -311,8 +364,10 @@ write_report(const struct pgr_cli *c, const struct pgr_analysis *an)
 
 	memset(&o, 0, sizeof(o));
 	o.color = !c->no_color && getenv("NO_COLOR") == NULL && isatty(STDOUT_FILENO);
-	o.verbose = c->verbose;
+	o.verbose = c->quiet ? -1 : c->verbose;
 	o.utf8 = utf8_locale();
+	o.width = term_width();
+	o.perfdata = c->perfdata;
 	return c->format->write(stdout, an, &o);
 }
 
@@ -389,10 +444,27 @@ print_changes(const struct pgr_analysis *an, const char *before, const char *now
 			break;
 		snprintf(key, sizeof(key), ",%.*s,", (int)(end - p), p);
 		if (strstr(now, key) == NULL)
-			fprintf(stderr, "%s: [%6.1fs] passing now: %.*s\n", progname,
+			fprintf(stderr, "%s: [%6.1fs] resolved: %.*s\n", progname,
 			    elapsed, (int)(strchr(p, '@') ? strchr(p, '@') - p : end - p), p);
 		p = end + 1;
 	}
+}
+
+/* "probe 4: still failing (SECURITY_GROUP_BLOCKS); next in 16 s" */
+static void
+heartbeat(const struct pgr_analysis *an, int round, double next_s)
+{
+	char codes[512];
+	size_t i, n = 0;
+
+	codes[0] = '\0';
+	for (i = 0; i < an->findings.n && n < sizeof(codes); i++)
+		if (an->findings.v[i].severity > PGR_SEV_OK &&
+		    strstr(codes, pgr_code_name(an->findings.v[i].code)) == NULL)
+			n += (size_t)snprintf(codes + n, sizeof(codes) - n, "%s%s",
+			    n ? ", " : "", pgr_code_name(an->findings.v[i].code));
+	fprintf(stderr, "%s: probe %d: still failing (%s); next in %.0f s\n", progname,
+	    round, codes[0] ? codes : "a phase failed", next_s);
 }
 
 static double
@@ -433,7 +505,7 @@ wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
 	struct pgr_run_opts o = *ro;
 	struct sigaction sa;
 	char before[4096] = ",", now[4096];
-	double start = mono_s(), end = start + c->wait_s, delay = 2;
+	double start = mono_s(), end = start + c->wait_s, delay = 2, pause_s;
 	unsigned int seed = (unsigned int)(start * 1000) ^ (unsigned int)getpid();
 	int round = 0;
 
@@ -458,7 +530,11 @@ wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
 		if (left <= 0.2)
 			break;
 		/* Jitter of +-20% keeps a fleet of pipelines from probing in step. */
-		if (!nap(fmin(delay * (0.8 + 0.4 * rand_r(&seed) / (double)RAND_MAX), left)))
+		pause_s = fmin(delay * (0.8 + 0.4 * rand_r(&seed) / (double)RAND_MAX), left);
+		/* A CI log has no terminal to watch: one line per probe says it lives. */
+		if (!isatty(STDERR_FILENO))
+			heartbeat(an, round, pause_s);
+		if (!nap(pause_s))
 			break;
 		delay = fmin(delay * 2, 30);
 	}
@@ -477,16 +553,17 @@ main(int argc, char **argv)
 	struct pgr_analysis an = { 0 };
 	struct pgr_thresholds thr;
 	struct pgr_report rep;
+	size_t nfiles = 0;
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
 	char err[1024];
 	int rc;
 
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	nagios_out = strcmp(progname, "check_pgreach") == 0;
+	error_format = format_in(argc, argv);
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
-	nagios_out = strcmp(c.format->name, "nagios") == 0;
+	error_format = c.format;
 	if (c.show_help) {
 		pgr_cli_usage(stdout, progname);
 		return 0;
@@ -545,7 +622,13 @@ main(int argc, char **argv)
 	rc = write_report(&c, &an) != 0 ? EXIT_UNKNOWN : (int)an.status;
 	fflush(stdout);
 	if (c.bundle != NULL && pgr_bundle_write(c.bundle, c.force, &an, &ev,
-	    err, sizeof(err)) != 0) {
+	    &nfiles, err, sizeof(err)) == 0) {
+		struct stat st;
+
+		if (stat(c.bundle, &st) == 0)
+			fprintf(stderr, "%s: wrote %s (%zu files, %lld KB)\n", progname,
+			    c.bundle, nfiles, (long long)(st.st_size + 1023) / 1024);
+	} else if (c.bundle != NULL) {
 		char buf[1024];
 
 		/* The report is out already: no second Nagios status line. */

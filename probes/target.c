@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <libpq-fe.h>
@@ -307,6 +308,24 @@ pgr_sslmode_valid(const char *m)
 }
 
 /* Copy libpq's parsed options into the target; -1 with err on a bad value. */
+/*
+ * "http://..." and the like: a URL, but not one libpq reads (it would call
+ * it a key=value string with no "=").  The scheme, up to 20 letters, in out.
+ */
+static bool
+other_scheme(const char *s, char *out, size_t len)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+	if (n == 0 || n > 20 || strncmp(s + n, "://", 3) != 0)
+		return false;
+	if ((n == 8 && strncasecmp(s, "postgres", 8) == 0) ||
+	    (n == 10 && strncasecmp(s, "postgresql", 10) == 0))
+		return false;
+	snprintf(out, len, "%.*s", (int)n, s);
+	return true;
+}
+
 static int
 fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
     size_t errlen)
@@ -391,6 +410,7 @@ int
 pgr_target_parse(const char *s, const char *source, enum pgr_role role,
     struct pgr_target *out, char *err, size_t errlen)
 {
+	char scheme[24];
 	PQconninfoOption *opts;
 	char *perr = NULL;
 
@@ -410,6 +430,11 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 	}
 	if (several_at(s)) {
 		snprintf(err, errlen, "%s: more than one '@' before the host: write an '@' in the user name or password as %%40", source);
+		return -1;
+	}
+	if (other_scheme(s, scheme, sizeof(scheme))) {
+		snprintf(err, errlen, "%s: unsupported scheme %s; expected postgres://USER:PASSWORD@HOST:5432/DB",
+		    source, scheme);
 		return -1;
 	}
 	opts = PQconninfoParse(s, &perr);

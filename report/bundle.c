@@ -1441,7 +1441,7 @@ manifest(struct members *m, const struct secrets *s, const char *top)
 
 int
 pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
-    const struct pgr_evidence *ev, char *err, size_t errlen)
+    const struct pgr_evidence *ev, size_t *nfiles, char *err, size_t errlen)
 {
 	const struct pgr_report *r = an != NULL ? an->r : NULL;
 	const struct pgr_writer *w;
@@ -1506,6 +1506,8 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 		goto out;
 	}
 	made = NULL;
+	if (nfiles != NULL)
+		*nfiles = m.n;
 	rc = 0;
 out:
 	if (fd >= 0)

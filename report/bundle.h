@@ -45,13 +45,14 @@
 #define PGR_BUNDLE_MIN_SECRET	4
 
 /*
- * Write the bundle of an analysed run (and ev, may be NULL) to path.  0, or -1 with one line in err that names path and says what is
+ * Write the bundle of an analysed run (and ev, may be NULL) to path; how
+ * many files it holds goes to *nfiles (may be NULL).  0, or -1 with one line in err that names path and says what is
  * wrong ("bundle out.tar.gz exists; use --force to overwrite").  Nothing
  * is left behind on failure.
  */
 int	pgr_bundle_write(const char *path, bool force,
 	    const struct pgr_analysis *an, const struct pgr_evidence *ev,
-	    char *err, size_t errlen);
+	    size_t *nfiles, char *err, size_t errlen);
 
 /*
  * What pgr_bundle_write() would refuse, asked before the run so that a

@@ -264,3 +264,16 @@ pgr_write_json(FILE *f, const struct pgr_analysis *an, const struct pgr_write_op
 	json_decref(root);
 	return rc;
 }
+
+void
+pgr_error_json(FILE *f, const char *msg)
+{
+	json_t *root = json_pack("{s:s,s:s,s:i,s:s}", "schema", "pgreach/1",
+	    "status", "unknown", "exit_code", 3, "error", msg != NULL ? msg : "error");
+
+	if (root == NULL)
+		return;
+	json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(root);
+}

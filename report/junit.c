@@ -509,3 +509,23 @@ pgr_write_junit(FILE *f, const struct pgr_analysis *an, const struct pgr_write_o
 	fputs("</testsuites>\n", f);
 	return rc != 0 || ferror(f) ? -1 : 0;
 }
+
+/* One suite, one test: the run, as an <error> (it could not run at all). */
+void
+pgr_error_junit(FILE *f, const char *msg)
+{
+	char hostname[256];
+
+	if (gethostname(hostname, sizeof(hostname)) != 0 || hostname[0] == '\0')
+		snprintf(hostname, sizeof(hostname), "localhost");
+	hostname[sizeof(hostname) - 1] = '\0';
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<testsuites name=\"pgreach\" tests=\"1\" failures=\"0\" errors=\"1\" "
+	    "skipped=\"0\" time=\"0\">\n  <testsuite name=\"pgreach\" tests=\"1\" "
+	    "failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0\"", f);
+	attr(f, "hostname", hostname);
+	fputs(" id=\"0\" package=\"pgreach\">\n    <testcase classname=\"pgreach\" "
+	    "name=\"pgreach run\" time=\"0\">\n      <error type=\"unknown\"", f);
+	attr(f, "message", msg != NULL ? msg : "error");
+	fputs("/>\n    </testcase>\n  </testsuite>\n</testsuites>\n", f);
+}

@@ -8,6 +8,7 @@
  * its '|' replaced.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #define LABEL_MAX	64
 #define NUM_LEN		48
+#define STATUS_MAX	119	/* "PGREACH STATE - text" */
 
 /* --- text ---------------------------------------------------------------- */
 
@@ -48,8 +50,74 @@ state_word(enum pgr_severity s)
 }
 
 /* The largest value of a field over every address of every target. */
+/* A set of labels with, for each, the next number to try when it repeats. */
+struct labelset {
+	struct lslot { char label[LABEL_MAX + 1]; unsigned next; bool used; } *v;
+	size_t	cap, n;
+};
+
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of l: its own, or the empty one where it would go; NULL if full. */
+static struct lslot *
+ls_find(struct labelset *ls, const char *l)
+{
+	size_t i, k;
+
+	if (ls->cap == 0)
+		return NULL;
+	for (i = fnv1a(l) & (ls->cap - 1), k = 0; k < ls->cap; k++, i = (i + 1) & (ls->cap - 1))
+		if (!ls->v[i].used || strcmp(ls->v[i].label, l) == 0)
+			return &ls->v[i];
+	return NULL;
+}
+
+/* Add l; false if it was there already (or memory ran out: best effort). */
 static bool
-field_max(const struct pgr_report *r, const char *name, double *out)
+ls_add(struct labelset *ls, const char *l, struct lslot **slot)
+{
+	struct lslot *e;
+
+	if (ls->n * 2 >= ls->cap) {
+		struct labelset big = { calloc(ls->cap ? ls->cap * 2 : 64, sizeof(*big.v)),
+		    ls->cap ? ls->cap * 2 : 64, 0 };
+		size_t i;
+
+		if (big.v == NULL)
+			return true;
+		for (i = 0; i < ls->cap; i++)
+			if (ls->v[i].used) {
+				e = ls_find(&big, ls->v[i].label);
+				*e = ls->v[i];
+				big.n++;
+			}
+		free(ls->v);
+		*ls = big;
+	}
+	e = ls_find(ls, l);
+	if (slot != NULL)
+		*slot = e;
+	if (e == NULL || e->used)
+		return false;
+	snprintf(e->label, sizeof(e->label), "%s", l);
+	e->used = true;
+	e->next = 2;
+	ls->n++;
+	return true;
+}
+
+/* The largest value of a field over every address of every target, and where. */
+static bool
+field_max(const struct pgr_report *r, const char *name, double *out,
+    size_t *ti, const struct pgr_attempt **at)
 {
 	const struct pgr_field *fd = pgr_field_find(name);
 	bool any = false;
@@ -62,6 +130,8 @@ field_max(const struct pgr_report *r, const char *name, double *out)
 			if (pgr_field_value(fd, &r->targets[i], &r->results[i],
 			    &r->results[i].attempts[j], &v) && (!any || v > *out)) {
 				*out = v;
+				*ti = i;
+				*at = &r->results[i].attempts[j];
 				any = true;
 			}
 		}
@@ -81,42 +151,91 @@ top_finding(const struct pgr_analysis *an)
 	return best;
 }
 
+/* What the status line calls the run: the endpoint's ID, its host, or a count. */
 static void
-summary(FILE *f, const struct pgr_analysis *an)
+run_name(const struct pgr_analysis *an, char *buf, size_t len)
+{
+	const struct pgr_target *t;
+
+	if (an->nhosts != 1) {
+		snprintf(buf, len, "%zu endpoints", an->nhosts);
+		return;
+	}
+	t = &an->r->targets[an->hosts[0].first];
+	snprintf(buf, len, "%s", t->endpoint.is_endpoint ? t->endpoint.id :
+	    t->host ? t->host : "?");
+}
+
+/*
+ * The status line's text, at most STATUS_MAX bytes in all: the endpoint by
+ * its ID (never the 85-character host name), how many connections went
+ * through, then the top finding or, when all is well, the slowest session
+ * (DNS to a logged-in session) and the slowest single phase.
+ */
+static void
+summary(FILE *f, const struct pgr_analysis *an, size_t room)
 {
 	const struct pgr_report *r = an->r;
 	const struct pgr_finding *top = top_finding(an);
-	char num[NUM_LEN], fail[PGR_ADDRSTRLEN + 256];
-	size_t nok = an->nok, natt = an->nattempts, i, more = 0;
+	char name[128], text[2048], num[NUM_LEN], at[PGR_ADDRSTRLEN + 300], tail[32] = "";
+	const struct pgr_attempt *a = NULL;
+	size_t n, i, more = 0, ti = 0;
 	double v;
 
-	if (an->status == PGR_SEV_OK) {
-		fprintf(f, "%zu/%zu connection%s ok", nok, natt, natt == 1 ? "" : "s");
-		if (field_max(r, "session", &v))
-			fprintf(f, ", login %ss", pgr_format_fixed(v, 3, false,
-			    num, sizeof(num)));
-		if (field_max(r, "query_p95", &v))
-			fprintf(f, ", p95 %sms", pgr_format_fixed(v * 1000.0, 1,
-			    false, num, sizeof(num)));
-		return;
-	}
-	if (natt > 0)
-		fprintf(f, "%zu/%zu connection%s ok: ", nok, natt,
-		    natt == 1 ? "" : "s");
-	if (top != NULL && top->severity > PGR_SEV_OK) {
-		put_clean(f, top->summary ? top->summary : pgr_code_name(top->code));
+	run_name(an, name, sizeof(name));
+	if (an->nattempts > 0)
+		n = (size_t)snprintf(text, sizeof(text), "%s: %zu/%zu connection%s ok", name,
+		    an->nok, an->nattempts, an->nattempts == 1 ? "" : "s");
+	else	/* nothing to connect to: the lookup failed */
+		n = (size_t)snprintf(text, sizeof(text), "%s", name);
+	if (r->ntargets == 0)
+		n = (size_t)snprintf(text, sizeof(text), "no target was checked");
+	else if (an->status == PGR_SEV_OK || top == NULL || top->severity == PGR_SEV_OK) {
+		if (field_max(r, "session", &v, &ti, &a))
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    ", slowest session %ss", pgr_format_s(v, num, sizeof(num)));
+		if (an->status != PGR_SEV_OK && n < sizeof(text) &&
+		    pgr_detail_failure(an, at, sizeof(at))[0] != '\0')
+			n += (size_t)snprintf(text + n, sizeof(text) - n, ": %s", at);
+		else {
+			static const char *const phases[] = { "tcp", "tls", "login" };
+			const char *worst = NULL;
+			double wv = 0;
+
+			for (i = 0; i < 3; i++)
+				if (field_max(r, phases[i], &v, &ti, &a) && (worst == NULL || v > wv)) {
+					worst = phases[i];
+					wv = v;
+				}
+			if (worst != NULL && n < sizeof(text))
+				n += (size_t)snprintf(text + n, sizeof(text) - n,
+				    ", slowest phase %s %ss", worst, pgr_format_s(wv, num, sizeof(num)));
+		}
+	} else {
 		for (i = 0; i < an->findings.n; i++)
-			if (&an->findings.v[i] != top &&
-			    an->findings.v[i].severity > PGR_SEV_OK)
+			if (&an->findings.v[i] != top && an->findings.v[i].severity > PGR_SEV_OK)
 				more++;
-		if (more > 0)
-			fprintf(f, " (+%zu more)", more);
-	} else if (pgr_detail_failure(an, fail, sizeof(fail))[0] != '\0')
-		put_clean(f, fail);
-	else if (r->ntargets == 0)
-		fputs("no target was checked", f);
-	else
-		fputs("no result", f);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, ": %s",
+		    top->summary ? top->summary : pgr_code_name(top->code));
+		/* the host is named once already, by its ID */
+		if (an->nhosts == 1 && r->targets[an->hosts[0].first].endpoint.is_endpoint &&
+		    top->cause != PGR_CAUSE_DNS) {	/* a lookup's name is the full one */
+			const char *host = an->hosts[0].name;
+			char *q;
+
+			while ((q = strstr(text + strlen(name), host)) != NULL) {
+				memmove(q + strlen(name), q + strlen(host), strlen(q + strlen(host)) + 1);
+				memcpy(q, name, strlen(name));
+			}
+		}
+	}
+	/* cut to the room, keeping "(+N more)" whole */
+	if (more > 0)
+		snprintf(tail, sizeof(tail), " (+%zu more)", more);
+	if (strlen(text) + strlen(tail) > room && room > strlen(tail) + 3)
+		snprintf(text + room - strlen(tail) - 3, 4, "...");
+	strncat(text, tail, sizeof(text) - strlen(text) - 1);
+	put_clean(f, text);
 }
 
 /* --- perfdata labels ----------------------------------------------------- */
@@ -124,44 +243,21 @@ summary(FILE *f, const struct pgr_analysis *an)
 /*
  * A label names the field, then only what tells its series apart: the
  * host when targets differ in it, the port when they differ in it, the
- * address when there is more than one.  "dns", "tcp_5432_10.0.1.5".
+ * address when there is more than one and --perfdata address asks for
+ * them.  "tcp_5432", "tcp_5432_10.0.1.5".  Labels are unique: a repeat
+ * gets _2, _3, ...; the work is linear in the number of labels.
  */
 struct labeler {
-	const struct pgr_report	*r;
+	const struct pgr_analysis *an;
 	bool			 host, port, addr;
-	char			(*seen)[LABEL_MAX + 1];
-	size_t			 nseen, cap;
+	char			(*hostpart)[LABEL_MAX + 1];	/* per host */
+	struct labelset		 seen;
 };
 
 static const char *
-host_of(const struct pgr_report *r, size_t i)
+host_name(const struct pgr_host *h)
 {
-	return r->targets[i].host != NULL ? r->targets[i].host : "";
-}
-
-static void
-labeler_init(struct labeler *lb, const struct pgr_report *r)
-{
-	const char *first_addr = NULL;
-	size_t i, j;
-
-	memset(lb, 0, sizeof(*lb));
-	lb->r = r;
-	for (i = 1; i < r->ntargets; i++) {
-		if (strcmp(host_of(r, i), host_of(r, 0)) != 0)
-			lb->host = true;
-		if (r->targets[i].port != r->targets[0].port)
-			lb->port = true;
-	}
-	for (i = 0; i < r->ntargets; i++)
-		for (j = 0; j < r->results[i].nattempts; j++) {
-			const char *a = r->results[i].attempts[j].address;
-
-			if (first_addr == NULL)
-				first_addr = a;
-			else if (strcmp(a, first_addr) != 0)
-				lb->addr = true;
-		}
+	return h->name != NULL ? h->name : "";
 }
 
 static bool
@@ -173,34 +269,31 @@ ip_literal(const char *h)
 }
 
 /*
- * The host's first DNS label if that alone tells it from the others, else
- * "tN" (the target's number), also when the longest label this target can
- * get would pass the limit: one target keeps one name across its labels.
+ * A host's first DNS label if that alone tells it from the other hosts,
+ * else "tN" (its first target's number), also when the longest label it
+ * can get would pass the limit: one host keeps one name across its labels.
  */
 static void
-host_part(const struct labeler *lb, size_t i, char *buf, size_t len)
+host_part(const struct labeler *lb, size_t hi, size_t longest_addr, char *buf,
+    size_t len)
 {
-	const struct pgr_target_result *tr = &lb->r->results[i];
-	const char *h = host_of(lb->r, i);
-	size_t n = strcspn(h, "."), j, longest = 0, addr = 0;
+	const struct pgr_analysis *an = lb->an;
+	const char *h = host_name(&an->hosts[hi]);
+	size_t n = strcspn(h, "."), j, longest = 0;
 
 	if (ip_literal(h) || h[n] == '\0')
 		n = strlen(h);
-	for (j = 0; j < lb->r->ntargets; j++) {
-		const char *o = host_of(lb->r, j);
+	for (j = 0; j < an->nhosts; j++) {
+		const char *o = host_name(&an->hosts[j]);
 
-		if (strcmp(o, h) != 0 && strncmp(o, h, n) == 0 &&
-		    (o[n] == '.' || o[n] == '\0'))
+		if (j != hi && strncmp(o, h, n) == 0 && (o[n] == '.' || o[n] == '\0'))
 			goto numbered;
 	}
 	for (j = 0; j < pgr_nfields; j++)
 		if ((pgr_fields[j].flags & PGR_FIELD_NAGIOS) &&
 		    strlen(pgr_fields[j].name) > longest)
 			longest = strlen(pgr_fields[j].name);
-	for (j = 0; lb->addr && j < tr->nattempts; j++)
-		if (strlen(tr->attempts[j].address) + 1 > addr)
-			addr = strlen(tr->attempts[j].address) + 1;
-	if (longest + 1 + n + (lb->port ? 6 : 0) + addr > LABEL_MAX)
+	if (longest + 1 + n + (lb->port ? 6 : 0) + (lb->addr ? longest_addr + 1 : 0) > LABEL_MAX)
 		goto numbered;
 	if (n == 0)
 		snprintf(buf, len, "none");
@@ -208,45 +301,71 @@ host_part(const struct labeler *lb, size_t i, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)n, h);
 	return;
 numbered:
-	snprintf(buf, len, "t%zu", i + 1);
+	snprintf(buf, len, "t%d", an->hosts[hi].first + 1);
+}
+
+static int
+labeler_init(struct labeler *lb, const struct pgr_analysis *an, bool per_address)
+{
+	const struct pgr_report *r = an->r;
+	const char *first_addr = NULL;
+	size_t i, j, *hostaddr;
+
+	memset(lb, 0, sizeof(*lb));
+	lb->an = an;
+	lb->host = an->nhosts > 1;
+	for (i = 1; i < r->ntargets; i++)
+		if (r->targets[i].port != r->targets[0].port)
+			lb->port = true;
+	for (i = 0; per_address && i < r->ntargets; i++)
+		for (j = 0; j < r->results[i].nattempts; j++) {
+			const char *a = r->results[i].attempts[j].address;
+
+			if (first_addr == NULL)
+				first_addr = a;
+			else if (strcmp(a, first_addr) != 0)
+				lb->addr = true;
+		}
+	if ((lb->hostpart = calloc(an->nhosts + 1, sizeof(*lb->hostpart))) == NULL ||
+	    (hostaddr = calloc(an->nhosts + 1, sizeof(*hostaddr))) == NULL) {
+		free(lb->hostpart);
+		return -1;
+	}
+	/* each host's longest address, for its labels' length */
+	for (i = 0; per_address && i < r->ntargets; i++)
+		for (j = 0; j < r->results[i].nattempts; j++)
+			if (strlen(r->results[i].attempts[j].address) > hostaddr[an->host_of[i]])
+				hostaddr[an->host_of[i]] = strlen(r->results[i].attempts[j].address);
+	for (i = 0; lb->host && i < an->nhosts; i++)
+		host_part(lb, i, hostaddr[i], lb->hostpart[i], sizeof(lb->hostpart[i]));
+	free(hostaddr);
+	return 0;
 }
 
 static void
-compose(const struct labeler *lb, const char *name, const char *host,
-    size_t i, const struct pgr_attempt *a, char *buf, size_t len)
+labeler_free(struct labeler *lb)
 {
-	size_t n;
-
-	n = (size_t)snprintf(buf, len, "%s", name);
-	if (lb->host && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "_%s", host);
-	if (lb->port && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "_%d", lb->r->targets[i].port);
-	if (lb->addr && a != NULL && n < len)
-		snprintf(buf + n, len - n, "_%s", a->address);
-}
-
-static bool
-label_seen(const struct labeler *lb, const char *l)
-{
-	size_t k;
-
-	for (k = 0; k < lb->nseen; k++)
-		if (strcmp(lb->seen[k], l) == 0)
-			return true;
-	return false;
+	free(lb->hostpart);
+	free(lb->seen.v);
 }
 
 static void
 make_label(struct labeler *lb, const struct pgr_field *fd, size_t i,
     const struct pgr_attempt *a, char out[LABEL_MAX + 1])
 {
-	char host[256], buf[512], suffix[24];
+	char buf[512], suffix[24];
+	struct lslot *base;
 	size_t k, n;
-	int dup;
 
-	host_part(lb, i, host, sizeof(host));
-	compose(lb, fd->name, host, i, a, buf, sizeof(buf));
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", fd->name);
+	if (lb->host)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_%s",
+		    lb->hostpart[lb->an->host_of[i]]);
+	if (lb->port)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_%d",
+		    lb->an->r->targets[i].port);
+	if (lb->addr && a != NULL)
+		snprintf(buf + n, sizeof(buf) - n, "_%s", a->address);
 	/* '=' ends a label, blanks and non-ASCII confuse graphers. */
 	for (k = 0; buf[k] != '\0'; k++)
 		if (buf[k] == '=' || (unsigned char)buf[k] <= ' ' ||
@@ -254,23 +373,20 @@ make_label(struct labeler *lb, const struct pgr_field *fd, size_t i,
 			buf[k] = '_';
 	buf[LABEL_MAX] = '\0';	/* buf is larger: cut to the guidelines' limit */
 	memcpy(out, buf, strlen(buf) + 1);
-	for (dup = 2; label_seen(lb, out); dup++) {
-		snprintf(suffix, sizeof(suffix), "_%d", dup);
+	if (ls_add(&lb->seen, out, &base) || base == NULL)
+		return;
+	/* A repeat: the next free number for this label, remembered. */
+	for (;;) {
+		snprintf(suffix, sizeof(suffix), "_%u", base->next++);
 		n = strlen(buf);
 		if (n > LABEL_MAX - strlen(suffix))
 			n = LABEL_MAX - strlen(suffix);
 		snprintf(out, LABEL_MAX + 1, "%.*s%s", (int)n, buf, suffix);
+		if (ls_add(&lb->seen, out, NULL))
+			return;
+		if ((base = ls_find(&lb->seen, buf)) == NULL)
+			return;
 	}
-	if (lb->nseen == lb->cap) {
-		size_t cap = lb->cap ? lb->cap * 2 : 32;
-		void *v = realloc(lb->seen, cap * sizeof(*lb->seen));
-
-		if (v == NULL)
-			return;	/* uniqueness is then best effort */
-		lb->seen = v;
-		lb->cap = cap;
-	}
-	memcpy(lb->seen[lb->nseen++], out, LABEL_MAX + 1);
 }
 
 /* Quoted when it holds anything but [A-Za-z0-9_.-]; a quote is doubled. */
@@ -297,21 +413,29 @@ put_label(FILE *f, const char *l)
 	fputc('\'', f);
 }
 
+/* One item 'label'=value[UOM];warn;crit;min;max; v NULL: the value U. */
 static void
 put_perf(FILE *f, struct labeler *lb, const struct pgr_field *fd, size_t i,
-    const struct pgr_attempt *a, const struct pgr_thresholds *o, bool *first)
+    const struct pgr_attempt *a, const double *v, const struct pgr_thresholds *o,
+    bool *first)
 {
 	const struct pgr_range *w, *c;
 	char label[LABEL_MAX + 1], val[NUM_LEN + 4], warn[NUM_LEN], crit[NUM_LEN];
 	const char *parts[5];
-	double v;
 	int k, last;
 
 	make_label(lb, fd, i, a, label);
-	if (pgr_field_value(fd, &lb->r->targets[i], &lb->r->results[i], a, &v)) {
-		pgr_field_format(fd->unit, v, val, NUM_LEN);
-		if (fd->unit == PGR_UNIT_SECONDS)
-			strcat(val, "s");
+	if (v != NULL && fd->unit == PGR_UNIT_SECONDS) {
+		/* three significant digits, trailing zeros dropped: 0.00044s */
+		char *e = val + strlen(pgr_format_s(*v, val, NUM_LEN));
+
+		while (strchr(val, '.') != NULL && e > val && e[-1] == '0')
+			*--e = '\0';
+		if (e > val && e[-1] == '.')
+			*--e = '\0';
+		strcat(val, "s");
+	} else if (v != NULL) {
+		pgr_field_format(fd->unit, *v, val, NUM_LEN);
 	} else
 		snprintf(val, sizeof(val), "U");	/* no UOM after U */
 	pgr_threshold_ranges(o, fd->threshold, &w, &c);
@@ -335,30 +459,63 @@ put_perf(FILE *f, struct labeler *lb, const struct pgr_field *fd, size_t i,
 		fprintf(f, "%s%s", k ? ";" : "", parts[k]);
 }
 
-static void
-perfdata(FILE *f, const struct pgr_report *r, const struct pgr_thresholds *o)
+/* The worst value of a field over a target's addresses: the largest time or
+ * count, the fewest days left.  false when no address has one. */
+static bool
+worst_value(const struct pgr_field *fd, const struct pgr_report *r, size_t i,
+    double *out)
 {
+	const struct pgr_target_result *tr = &r->results[i];
+	bool any = false;
+	size_t j;
+
+	for (j = 0; j < tr->nattempts; j++) {
+		double v;
+
+		if (!pgr_field_value(fd, &r->targets[i], tr, &tr->attempts[j], &v))
+			continue;
+		if (!any || (fd->unit == PGR_UNIT_DAYS ? v < *out : v > *out))
+			*out = v;
+		any = true;
+	}
+	return any;
+}
+
+static void
+perfdata(FILE *f, const struct pgr_analysis *an, bool per_address)
+{
+	const struct pgr_report *r = an->r;
 	struct labeler lb;
 	bool first = true;
 	size_t k, i, j;
 
-	labeler_init(&lb, r);
+	if (labeler_init(&lb, an, per_address) != 0)
+		return;
 	for (k = 0; k < pgr_nfields; k++) {
 		const struct pgr_field *fd = &pgr_fields[k];
 
 		if (!(fd->flags & PGR_FIELD_NAGIOS))
 			continue;
 		for (i = 0; i < r->ntargets; i++) {
-			if (fd->scope == PGR_FS_TARGET) {
-				put_perf(f, &lb, fd, i, NULL, o, &first);
+			double v;
+
+			if (fd->scope == PGR_FS_TARGET || !per_address) {
+				bool have = fd->scope == PGR_FS_TARGET ?
+				    pgr_field_value(fd, &r->targets[i], &r->results[i], NULL, &v) :
+				    worst_value(fd, r, i, &v);
+
+				put_perf(f, &lb, fd, i, NULL, have ? &v : NULL, &an->thr, &first);
 				continue;
 			}
-			for (j = 0; j < r->results[i].nattempts; j++)
-				put_perf(f, &lb, fd, i, &r->results[i].attempts[j],
-				    o, &first);
+			for (j = 0; j < r->results[i].nattempts; j++) {
+				const struct pgr_attempt *a = &r->results[i].attempts[j];
+				bool have = pgr_field_value(fd, &r->targets[i], &r->results[i], a, &v);
+
+				put_perf(f, &lb, fd, i, a, have ? &v : NULL, &an->thr, &first);
+			}
 		}
 	}
-	free(lb.seen);
+	labeler_free(&lb);
 }
 
 /* --- long output --------------------------------------------------------- */
@@ -376,8 +533,7 @@ attempt_line(FILE *f, const struct pgr_target *t,
 	if (!pgr_attempt_failed(a)) {
 		fputs("ok", f);
 		if (session != NULL && pgr_field_value(session, t, tr, a, &v))
-			fprintf(f, ", login %ss", pgr_format_fixed(v, 3, false,
-			    num, sizeof(num)));
+			fprintf(f, ", session %ss", pgr_format_s(v, num, sizeof(num)));
 		return;
 	}
 	for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++) {
@@ -404,8 +560,7 @@ target_line(FILE *f, const struct pgr_target *t, const struct pgr_target_result 
 	fprintf(f, " (%s): dns %s", pgr_role_name(t->role),
 	    pgr_err_name(tr->dns.status));
 	if (tr->dns.status == PGR_OK)
-		fprintf(f, " %ss", pgr_format_fixed(tr->dns.ms / 1000.0, 3, false,
-		    num, sizeof(num)));
+		fprintf(f, " %ss", pgr_format_s(tr->dns.ms / 1000.0, num, sizeof(num)));
 	for (j = 0; j < tr->nattempts; j++)
 		attempt_line(f, t, tr, &tr->attempts[j]);
 	fputc('\n', f);
@@ -417,10 +572,10 @@ pgr_write_nagios(FILE *f, const struct pgr_analysis *an, const struct pgr_write_
 	const struct pgr_report *r = an->r;
 	size_t i;
 
-	(void)o;
 	fprintf(f, "PGREACH %s - ", state_word(an->status));
-	summary(f, an);
-	perfdata(f, r, &an->thr);
+	/* under 120 characters before the perfdata, as plugin lines should be */
+	summary(f, an, STATUS_MAX - 11 - strlen(state_word(an->status)));
+	perfdata(f, an, o != NULL && o->perfdata == PGR_PERF_ADDRESS);
 	fputc('\n', f);
 	for (i = 0; i < an->findings.n; i++) {
 		const struct pgr_finding *fd = &an->findings.v[i];
@@ -443,4 +598,12 @@ pgr_write_nagios(FILE *f, const struct pgr_analysis *an, const struct pgr_write_
 	for (i = 0; i < r->ntargets; i++)
 		target_line(f, &r->targets[i], &r->results[i]);
 	return ferror(f) ? -1 : 0;
+}
+
+void
+pgr_error_nagios(FILE *f, const char *msg)
+{
+	fputs("PGREACH UNKNOWN - ", f);
+	put_clean(f, msg);
+	fputc('\n', f);
 }

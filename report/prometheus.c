@@ -313,3 +313,17 @@ pgr_write_prometheus(FILE *f, const struct pgr_analysis *an,
 	findings(f, an);
 	return ferror(f) ? -1 : 0;
 }
+
+/* No measurement: the run itself failed.  The message stays on stderr: a
+ * label is no place for free text. */
+void
+pgr_error_prometheus(FILE *f, const char *msg)
+{
+	(void)msg;
+	family_header(f, "pgreach_up", "gauge",
+	    "1 when the last run's status was OK or WARNING, 0 when CRITICAL or UNKNOWN.");
+	fputs("pgreach_up 0\n", f);
+	family_header(f, "pgreach_exit_status", "gauge",
+	    "The run's status as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
+	fputs("pgreach_exit_status 3\n", f);
+}

@@ -79,12 +79,12 @@ static const struct thr_def {
 	  "the resolver (the VPC's Route 53 Resolver, or --dns-server); slow "
 	  "tcp or tls at the path to the endpoint (is the client in the "
 	  "endpoint's region and Availability Zone?); slow login at the server "
-	  "or its PgBouncer pool (heroku pg:diagnose)." },
+	  "or its PgBouncer pool (heroku pg:diagnose).", NULL },
 	{ PGR_THR_QUERY, PGR_F_QUERY_SLOW, PGR_CODE_NONE, PGR_CAUSE_LATENCY, "--query-warning",
 	  "--query-critical", false, false,
 	  "The session is up but the query is slow: look at the database's load "
 	  "and long-running queries (heroku pg:diagnose, heroku pg:ps); a tcp "
-	  "time close to the query time would point at the network instead." },
+	  "time close to the query time would point at the network instead.", NULL },
 	{ PGR_THR_CERT, PGR_F_CERT_EXPIRING, PGR_F_CERT_EXPIRED, PGR_CAUSE_CERTIFICATE,
 	  "--cert-warning", "--cert-critical", true, true,
 	  "Heroku rotates its certificates itself: make sure clients that pin "
@@ -165,14 +165,32 @@ same_group(const size_t *hosts, const struct thr_def *d, size_t i, size_t j)
 	return i == j || (d->per_host && hosts != NULL && hosts[i] == hosts[j]);
 }
 
-static bool
-first_of_group(const size_t *hosts, const struct thr_def *d, size_t i)
+/*
+ * The targets a group can hold: target i alone, or for a judgement per
+ * host every target (same_group() then picks the host's).  Keeps the work
+ * linear when thousands of targets share nothing.
+ */
+static size_t
+group_from(const struct thr_def *d, size_t i)
 {
-	size_t j;
+	return d->per_host ? 0 : i;
+}
 
-	for (j = 0; j < i; j++)
-		if (same_group(hosts, d, i, j))
-			return false;
+static size_t
+group_to(const struct thr_def *d, size_t i, size_t n)
+{
+	return d->per_host ? n : i + 1;
+}
+
+/* i is the first target of its group: seen[] marks the hosts judged already. */
+static bool
+first_of_group(const size_t *hosts, const struct thr_def *d, size_t i, bool *seen)
+{
+	if (!d->per_host || hosts == NULL || seen == NULL)
+		return true;
+	if (seen[hosts[i]])
+		return false;
+	seen[hosts[i]] = true;
 	return true;
 }
 
@@ -193,7 +211,7 @@ judge_group(const struct pgr_report *r, const size_t *hosts, size_t i,
 	struct worst w = { PGR_SEV_OK, i, NULL, 0, 0 };
 	size_t ti, j;
 
-	for (ti = 0; d != NULL && ti < r->ntargets; ti++) {
+	for (ti = d != NULL ? group_from(d, i) : 0; d != NULL && ti < group_to(d, i, r->ntargets); ti++) {
 		const struct pgr_target_result *tr = &r->results[ti];
 		size_t n = fd->scope == PGR_FS_TARGET ? 1 : tr->nattempts;
 
@@ -227,18 +245,26 @@ pgr_thresholds_status(const struct pgr_report *r, const size_t *hosts,
     const struct pgr_thresholds *o)
 {
 	enum pgr_severity worst = PGR_SEV_OK;
+	bool *seen = calloc(r->ntargets + 1, sizeof(*seen));
 	size_t i, k;
 
-	for (k = 0; k < pgr_nfields; k++) {
-		if (pgr_fields[k].threshold == PGR_THR_NONE)
-			continue;
-		for (i = 0; i < r->ntargets; i++) {
-			struct worst w = judge_group(r, hosts, i, &pgr_fields[k], o);
+	for (k = 0; seen != NULL && k < pgr_nfields; k++) {
+		const struct thr_def *d = thr_def(pgr_fields[k].threshold);
 
+		if (d == NULL)
+			continue;
+		memset(seen, 0, (r->ntargets + 1) * sizeof(*seen));
+		for (i = 0; i < r->ntargets; i++) {
+			struct worst w;
+
+			if (!first_of_group(hosts, d, i, seen))
+				continue;
+			w = judge_group(r, hosts, i, &pgr_fields[k], o);
 			if (w.sev > worst)
 				worst = w.sev;
 		}
 	}
+	free(seen);
 	return worst;
 }
 
@@ -356,7 +382,7 @@ finding_evidence(const struct pgr_report *r, const size_t *hosts, size_t i,
 	if (d == NULL || (m = open_memstream(&buf, &len)) == NULL)
 		return NULL;
 	fprintf(m, "%s (%s) per address:", fd->name, fd->help);
-	for (ti = 0; ti < r->ntargets; ti++) {
+	for (ti = group_from(d, i); ti < group_to(d, i, r->ntargets); ti++) {
 		const struct pgr_target_result *tr = &r->results[ti];
 
 		for (j = 0; same_group(hosts, d, i, ti) && j < tr->nattempts; j++) {
@@ -392,8 +418,13 @@ pgr_thresholds_apply(const struct pgr_report *r, const struct pgr_thresholds *o,
     const size_t *hosts, struct pgr_findings *out)
 {
 	enum pgr_severity added = PGR_SEV_OK;
+	bool *seen = calloc(pgr_nfields * (r->ntargets + 1), sizeof(*seen));
 	size_t i, k;
 
+	if (seen == NULL) {
+		out->oom = 1;
+		return PGR_SEV_OK;
+	}
 	for (i = 0; i < r->ntargets; i++) {
 		for (k = 0; k < pgr_nfields; k++) {
 			const struct pgr_field *fd = &pgr_fields[k];
@@ -403,7 +434,7 @@ pgr_thresholds_apply(const struct pgr_report *r, const struct pgr_thresholds *o,
 			char text[512];
 			char *evidence;
 
-			if (d == NULL || !first_of_group(hosts, d, i))
+			if (d == NULL || !first_of_group(hosts, d, i, seen + k * (r->ntargets + 1)))
 				continue;
 			w = judge_group(r, hosts, i, fd, o);
 			if (w.sev == PGR_SEV_OK)
@@ -421,6 +452,7 @@ pgr_thresholds_apply(const struct pgr_report *r, const struct pgr_thresholds *o,
 				added = w.sev;
 		}
 	}
+	free(seen);
 	return added;
 }
 

@@ -4,12 +4,12 @@
 #include "report/writer.h"
 
 const struct pgr_writer pgr_writers[] = {
-	{ "text", pgr_write_text, "report.txt", "text/plain" },
-	{ "json", pgr_write_json, "report.json", "application/json" },
-	{ "nagios", pgr_write_nagios, "nagios.txt", "text/plain" },
-	{ "prometheus", pgr_write_prometheus, NULL, "text/plain; version=0.0.4" },
-	{ "junit", pgr_write_junit, NULL, "application/xml" },
-	{ NULL, NULL, NULL, NULL }
+	{ "text", pgr_write_text, NULL, "report.txt", "text/plain" },
+	{ "json", pgr_write_json, pgr_error_json, "report.json", "application/json" },
+	{ "nagios", pgr_write_nagios, pgr_error_nagios, "nagios.txt", "text/plain" },
+	{ "prometheus", pgr_write_prometheus, pgr_error_prometheus, NULL, "text/plain; version=0.0.4" },
+	{ "junit", pgr_write_junit, pgr_error_junit, NULL, "application/xml" },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 const struct pgr_writer *

@@ -27,10 +27,17 @@ struct pgr_write_opts {
 
 typedef int (*pgr_write_fn)(FILE *f, const struct pgr_analysis *an,
     const struct pgr_write_opts *o);
+/*
+ * The run ended in UNKNOWN before a report existed (bad usage, unreadable
+ * input): a valid document in the format all the same, so a script reading
+ * stdout gets one.  msg is one line, already free of secrets.
+ */
+typedef void (*pgr_write_error_fn)(FILE *f, const char *msg);
 
 struct pgr_writer {
 	const char	*name;		/* --format NAME */
 	pgr_write_fn	 write;
+	pgr_write_error_fn error;	/* NULL: the error goes to stderr alone */
 	const char	*bundle_member;	/* its file in the evidence bundle, NULL */
 	const char	*mime;		/* what it is, for --help and the exporter */
 };
@@ -48,5 +55,10 @@ int	pgr_write_json(FILE *f, const struct pgr_analysis *an, const struct pgr_writ
 int	pgr_write_nagios(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
 int	pgr_write_prometheus(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
 int	pgr_write_junit(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
+
+void	pgr_error_json(FILE *f, const char *msg);
+void	pgr_error_nagios(FILE *f, const char *msg);
+void	pgr_error_prometheus(FILE *f, const char *msg);
+void	pgr_error_junit(FILE *f, const char *msg);
 
 #endif

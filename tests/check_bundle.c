@@ -184,7 +184,7 @@ bw(const char *out, bool force, struct pgr_report *r,
 	ck_assert_int_eq(pgr_thresholds_set(&thr, "1", "5", NULL, NULL, 14, 0,
 	    err, errlen), 0);
 	analyze_with(&an, r, &thr, NULL, ev);
-	rc = pgr_bundle_write(out, force, &an, ev, err, errlen);
+	rc = pgr_bundle_write(out, force, &an, ev, NULL, err, errlen);
 	pgr_analysis_free(&an);
 	return rc;
 }

@@ -25,8 +25,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	memset(&wo, 0, sizeof(wo));
-	wo.utf8 = strcmp(argv[2], "text-utf8") == 0;
-	if ((w = pgr_writer_find(wo.utf8 ? "text" : argv[2])) == NULL) {
+	/* text, text-utf8, text-v, text-vv, text-q: the text writer as a
+	 * 100-column terminal shows it, with check marks or at a verbosity */
+	if (strncmp(argv[2], "text", 4) == 0) {
+		wo.utf8 = strstr(argv[2], "utf8") != NULL;
+		wo.verbose = strstr(argv[2], "-vv") ? 2 : strstr(argv[2], "-v") ? 1 :
+		    strstr(argv[2], "-q") ? -1 : 0;
+		wo.width = 100;
+	}
+	if ((w = pgr_writer_find(strncmp(argv[2], "text", 4) == 0 ? "text" : argv[2])) == NULL) {
 		fprintf(stderr, "render: no format %s\n", argv[2]);
 		return 2;
 	}
