@@ -21,6 +21,7 @@
  */
 #include "report/buf.h"
 #include "report/evidence.h"
+#include "util/text.h"
 #include "report/endpoint.h"
 
 #include <arpa/inet.h>
@@ -169,47 +170,6 @@ pgr_sha256_hex(const void *p, size_t len, char out[65])
 	for (i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return true;
-}
-
-/*
- * Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF), or len if it is all valid.
- */
-static size_t
-utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	uint32_t cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else
-			return i;
-		if (len - i <= n)
-			return i;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
 }
 
 static const char *
@@ -1438,7 +1398,7 @@ check_content(const unsigned char *p, size_t len, const char *name,
 	if (memchr(p, '\0', len) != NULL)
 		return pgr_fail(err, errlen, "%s: contains NUL bytes, a binary "
 		    "file? " ACCEPTED_TYPES, name);
-	if ((bad = utf8_invalid_at(p, len)) != len)
+	if ((bad = pgr_utf8_invalid_at(p, len)) != len)
 		return pgr_fail(err, errlen, "%s: not UTF-8 text (byte %zu); "
 		    ACCEPTED_TYPES, name, bad);
 	return 0;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "report/writer.h"
+#include "util/text.h"
 #include "report/versions.h"
 
 static json_t *
@@ -49,13 +50,10 @@ str_or_null(const char *s)
 static json_t *
 rfc3339(time_t t)
 {
-	struct tm tm;
 	char buf[32];
 
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return pgr_rfc3339(t, buf, sizeof(buf))[0] != '\0' ? json_string(buf) :
+	    json_null();
 }
 
 static bool

@@ -20,52 +20,11 @@
 #include <unistd.h>
 
 #include "report/detail.h"
+#include "util/text.h"
 #include "report/writer.h"
 #include "report/versions.h"
 
 /* ---- escaping ---------------------------------------------------------- */
-
-/*
- * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF) and its code point; 0 if
- * the byte at p does not start one.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	*cp = p[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (p[i] & 0x3f);
-	}
-	return len;
-}
 
 /*
  * s as XML character data or an attribute value; in an attribute both
@@ -87,7 +46,7 @@ xml_put(FILE *f, const char *s, bool attr)
 	n = strlen(s);
 	while (i < n) {
 		uint32_t cp = 0;
-		size_t len = utf8_seq(p + i, n - i, &cp);
+		size_t len = pgr_utf8_seq(p + i, n - i, &cp);
 
 		if (len == 0) {
 			fputs("\xef\xbf\xbd", f);

@@ -11,41 +11,15 @@
 
 #include "report/fields.h"
 #include "report/writer.h"
+#include "util/text.h"
 
 #define NUM_LEN	48
-
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no overlongs, surrogates). */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 static void
 put_escaped(FILE *f, const char *s, bool quote)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	uint32_t cp;
 	size_t n;
 
 	while (*p != '\0') {
@@ -55,7 +29,7 @@ put_escaped(FILE *f, const char *s, bool quote)
 			fputs("\\n", f);
 		else if (*p == '"' && quote)
 			fputs("\\\"", f);
-		else if ((n = utf8_len(p)) == 0)
+		else if ((n = pgr_utf8_seq(p, 4, &cp)) == 0)
 			fputc('?', f);
 		else {
 			fwrite(p, 1, n, f);
