@@ -64,7 +64,7 @@ struct engine {
 	struct pollfd		*pfd;
 	size_t			*pfd_probe;	/* pfd slot -> probe index */
 	size_t			 pfdcap;
-	bool			 oom;
+	int			 failed;	/* 0, or the errno that ended the run */
 	double			 last_progress;
 	struct pgr_workers	*pool;		/* NULL: the loop steps probes itself */
 	bool			 pool_tried;
@@ -106,13 +106,13 @@ queue_attempts(struct engine *e, size_t idx)
 		return;
 	tr->attempts = calloc(dns->naddrs, sizeof(*tr->attempts));
 	if (tr->attempts == NULL) {
-		e->oom = true;
+		e->failed = ENOMEM;
 		return;
 	}
 	tr->nattempts = dns->naddrs;
 	for (i = 0; i < dns->naddrs; i++)
 		if (add_probe(e, &tr->attempts[i], idx, &dns->addrs[i]) != 0)
-			e->oom = true;
+			e->failed = ENOMEM;
 }
 
 /* A target that shares its leader's name takes a copy of its answer. */
@@ -123,7 +123,7 @@ adopt(struct engine *e, size_t follower, size_t leader)
 
 	*d = e->rep->results[leader].dns;
 	if (d->cnames != NULL && (d->cnames = strdup(d->cnames)) == NULL)
-		e->oom = true;
+		e->failed = ENOMEM;
 	queue_attempts(e, follower);
 }
 
@@ -328,13 +328,13 @@ turn(struct engine *e)
 		return false;
 	now = pgr_now_ms();
 	left = e->deadline - now;
-	if (left <= 0 || e->oom) {
+	if (left <= 0 || e->failed != 0) {
 		recall_all(e);
 		expire_all(e);
 		return false;
 	}
 	if (grow_pfd(e, active + 17) != 0) {
-		e->oom = true;
+		e->failed = ENOMEM;
 		return true;
 	}
 	nd = pgr_dns_pollfds(e->dns, e->pfd, 16);
@@ -370,7 +370,7 @@ turn(struct engine *e)
 	}
 	r = poll(e->pfd, n, wait);
 	if (r < 0 && errno != EINTR) {
-		e->oom = true;	/* cannot wait: end the run as timed out */
+		e->failed = errno;	/* cannot wait: the run ends, as an error */
 		return true;
 	}
 	pgr_dns_process(e->dns, e->pfd, nd);
@@ -442,6 +442,17 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	while (turn(&e))
 		;
 	rep->duration_ms = pgr_now_ms() - e.t0;
+	/*
+	 * Memory or poll() gave out: the probes were closed, but what they
+	 * show is not the network's doing.  Never report it as timeouts (a
+	 * security group would be blamed): the run fails, exit 3.
+	 */
+	if (e.failed != 0) {
+		snprintf(err, errlen, "the run was cut short: %s", e.failed == ENOMEM ?
+		    "out of memory" : strerror(e.failed));
+		engine_free(&e);
+		return -1;
+	}
 	/* A CA file that did not parse is bad input, whatever the run saw. */
 	if (pgr_tlsv_wait(e.tlsv, err, errlen) != 0) {
 		engine_free(&e);
