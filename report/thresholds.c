@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/detail.h"
 #include "report/fields.h"
 #include "report/thresholds.h"
 
@@ -269,18 +270,6 @@ pgr_thresholds_status(const struct pgr_report *r, const size_t *hosts,
 }
 
 static void
-where(const struct pgr_target *t, const struct pgr_attempt *a, char *buf,
-    size_t len)
-{
-	if (a == NULL)
-		snprintf(buf, len, "%s port %d", t->host ? t->host : "?", t->port);
-	else if (a->family == 6)
-		snprintf(buf, len, "[%s]:%d", a->address, t->port);
-	else
-		snprintf(buf, len, "%s:%d", a->address, t->port);
-}
-
-static void
 day_text(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -318,7 +307,7 @@ finding_summary(const struct pgr_field *fd, const struct thr_def *d,
 	char at[PGR_ADDRSTRLEN + 64], num[NUM_LEN], fired[128], day[32];
 	char more[48] = "";
 
-	where(t, w->at, at, sizeof(at));
+	pgr_detail_where(t, w->at, at, sizeof(at));
 	fired_text(d, o, w->sev, fired, sizeof(fired));
 	if (w->nalert > 1)
 		snprintf(more, sizeof(more), " and %zu more address%s",
@@ -391,7 +380,7 @@ finding_evidence(const struct pgr_report *r, const size_t *hosts, size_t i,
 			if (!pgr_field_value(fd, &r->targets[ti], tr,
 			    &tr->attempts[j], &v))
 				continue;
-			where(&r->targets[ti], &tr->attempts[j], at, sizeof(at));
+			pgr_detail_where(&r->targets[ti], &tr->attempts[j], at, sizeof(at));
 			fprintf(m, "%s %s %s%s", n++ ? "," : "", at,
 			    pgr_field_format(fd->unit, v, num, sizeof(num)),
 			    fd->unit == PGR_UNIT_SECONDS ? "s" : "");
