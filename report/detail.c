@@ -145,3 +145,31 @@ pgr_detail_failure(const struct pgr_analysis *an, char *buf, size_t len)
 		    &an->r->results[f->target].attempts[f->attempt], at, sizeof(at)));
 	return buf;
 }
+
+const char *
+pgr_detail_headline(const struct pgr_analysis *an, const struct pgr_finding *f,
+    char *buf, size_t len)
+{
+	const struct pgr_target *t;
+	const char *host;
+	char *q;
+	size_t hl, il;
+
+	snprintf(buf, len, "%s", f->summary != NULL ? f->summary : pgr_code_name(f->code));
+	if (f->target < 0 || (size_t)f->target >= an->r->ntargets ||
+	    f->cause == PGR_CAUSE_DNS)
+		return buf;
+	t = &an->r->targets[f->target];
+	host = t->host;
+	if (!t->endpoint.is_endpoint || host == NULL)
+		return buf;
+	hl = strlen(host);
+	il = strlen(t->endpoint.id);
+	if (il == 0 || il >= hl)
+		return buf;
+	while ((q = strstr(buf, host)) != NULL) {
+		memmove(q + il, q + hl, strlen(q + hl) + 1);
+		memcpy(q, t->endpoint.id, il);
+	}
+	return buf;
+}

@@ -30,6 +30,14 @@ const char *pgr_detail_cert(const struct pgr_cert *c, char *buf, size_t len);
 const char *pgr_detail_failure(const struct pgr_analysis *an, char *buf,
 	    size_t len);
 
+/*
+ * A finding's summary for a headline: the endpoint's 85-character host name
+ * said by its ID (vpce-0a1b...), which the line names already; lookups keep
+ * the full name, since the name itself is the question there.
+ */
+const char *pgr_detail_headline(const struct pgr_analysis *an,
+	    const struct pgr_finding *f, char *buf, size_t len);
+
 /* Milliseconds with three significant digits: 0.442, 4.42, 44.2, 442. */
 const char *pgr_format_ms(double ms, char *buf, size_t len);
 

@@ -178,6 +178,7 @@ summary(FILE *f, const struct pgr_analysis *an, size_t room)
 	const struct pgr_report *r = an->r;
 	const struct pgr_finding *top = top_finding(an);
 	char name[128], text[2048], num[NUM_LEN], at[PGR_ADDRSTRLEN + 300], tail[32] = "";
+	char headline[1024];
 	const struct pgr_attempt *a = NULL;
 	size_t n, i, more = 0, ti = 0;
 	double v;
@@ -216,18 +217,7 @@ summary(FILE *f, const struct pgr_analysis *an, size_t room)
 			if (&an->findings.v[i] != top && an->findings.v[i].severity > PGR_SEV_OK)
 				more++;
 		n += (size_t)snprintf(text + n, sizeof(text) - n, ": %s",
-		    top->summary ? top->summary : pgr_code_name(top->code));
-		/* the host is named once already, by its ID */
-		if (an->nhosts == 1 && r->targets[an->hosts[0].first].endpoint.is_endpoint &&
-		    top->cause != PGR_CAUSE_DNS) {	/* a lookup's name is the full one */
-			const char *host = an->hosts[0].name;
-			char *q;
-
-			while ((q = strstr(text + strlen(name), host)) != NULL) {
-				memmove(q + strlen(name), q + strlen(host), strlen(q + strlen(host)) + 1);
-				memcpy(q, name, strlen(name));
-			}
-		}
+		    pgr_detail_headline(an, top, headline, sizeof(headline)));
 	}
 	/* cut to the room, keeping "(+N more)" whole */
 	if (more > 0)

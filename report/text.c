@@ -161,7 +161,7 @@ summary_line(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts
 		    (top == NULL || an->findings.v[i].severity > top->severity))
 			top = &an->findings.v[i];
 	if (top != NULL)
-		snprintf(buf, sizeof(buf), "%s", top->summary ? top->summary : "");
+		pgr_detail_headline(an, top, buf, sizeof(buf));
 	else if (pgr_detail_failure(an, fail, sizeof(fail))[0] != '\0')
 		snprintf(buf, sizeof(buf), "%s", fail);
 	else if (an->r->ntargets == 0)
@@ -170,10 +170,10 @@ summary_line(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts
 		snprintf(buf, sizeof(buf), "%zu/%zu connection%s ok in %.0f ms",
 		    an->nok, an->nattempts, an->nattempts == 1 ? "" : "s",
 		    an->r->duration_ms);
+	/* the answer: wrapped, never cut */
 	fprintf(f, "pgreach: %s%s%s - ", result_color(o, an->status),
 	    result_word(an->status), paint(o, RESET));
-	put_cut(f, o, buf, 12 + strlen(result_word(an->status)));
-	fputc('\n', f);
+	put_wrapped(f, o, buf, 12 + strlen(result_word(an->status)));
 }
 
 static void
