@@ -1,0 +1,21 @@
+/*
+ * UTF-8 as RFC 3629 defines it, for the writers that must pass text from
+ * the network on without letting a malformed byte through.
+ */
+#ifndef PGR_UTF8_H
+#define PGR_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PGR_UTF8_REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD */
+
+/*
+ * The length of the well-formed sequence at p (at most n bytes) and its
+ * code point in *cp; 0 if the byte at p does not start one: a stray
+ * continuation byte, an overlong form, a surrogate, a code point above
+ * U+10FFFF or a sequence cut short.
+ */
+size_t	pgr_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
+
+#endif
