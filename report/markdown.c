@@ -38,10 +38,11 @@ is_word(uint32_t c)
  *   emphasis, strike-through, links and images (an escaped '[' leaves a
  *   '!' nothing to open), and '|', which GFM
  *   unescapes inside a table cell before anything else (GFM 4.10).
- * - GFM's extended autolinks (6.9) start at "www.", "SCHEME:" and the '@'
- *   of an address; a backslash before the '.', ':' or '@' leaves no
- *   trigger in the source text.  GitHub then links "@name" mentions in the
- *   rendered text, so a zero-width space follows an '@' that starts a word.
+ * - GFM's extended autolinks (6.9) start at "www." and "SCHEME:"; a
+ *   backslash before that '.' or ':' leaves no trigger in the source.  An
+ *   e-mail address is found in the text after unescaping, and GitHub finds
+ *   "@name" mentions in the rendered page, so '@' is followed by a
+ *   zero-width space, which neither pattern lets through.
  * - Line breaks (CR, LF, U+2028, U+2029) and tabs become a space, so text
  *   cannot end a table row or start a block; the other C0 and C1 controls
  *   and DEL are dropped, and a byte that is not UTF-8 becomes U+FFFD.
@@ -50,7 +51,6 @@ static void
 md_text(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint32_t prev = ' ';
 	size_t n, i = 0;
 
 	if (s == NULL)
@@ -62,7 +62,6 @@ md_text(FILE *f, const char *s)
 
 		if (len == 0) {
 			fputs(PGR_UTF8_REPLACEMENT, f);
-			prev = 0xfffd;
 			i++;
 			continue;
 		}
@@ -84,9 +83,7 @@ md_text(FILE *f, const char *s)
 			    (i == 3 || !is_word(p[i - 4])) ? "\\." : ".", f);
 			break;
 		case '@':
-			fputs("\\@", f);
-			if (!is_word(prev) && i + 1 < n && is_word(p[i + 1]))
-				fputs("\xe2\x80\x8b", f);
+			fputs("@\xe2\x80\x8b", f);
 			break;
 		case '\t': case '\n': case '\r': case 0x2028: case 0x2029:
 			fputc(' ', f);
@@ -96,7 +93,6 @@ md_text(FILE *f, const char *s)
 				break;
 			fwrite(p + i, 1, len, f);
 		}
-		prev = c;
 		i += len;
 	}
 }
