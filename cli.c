@@ -66,7 +66,8 @@ pgr_cli_usage(FILE *f, const char *progname)
 "probes its PgBouncer on 5433.\n"
 "\n"
 "Options:\n"
-"      --format FORMAT       text (default), json, nagios, prometheus or junit\n"
+"      --format FORMAT       the report's format (default text), one of\n"
+"                            %s\n"
 "  -t, --timeout SECONDS     deadline for the whole run (default 10)\n"
 "      --dns-server HOST[:PORT]  resolver to use instead of the system's (repeatable)\n"
 "      --region REGION       the database's AWS region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
@@ -97,7 +98,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 "  -h, --help                this help\n"
 "\n"
 "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage or input).\n",
-	    progname);
+	    progname, pgr_writer_names());
 }
 
 static int
