@@ -88,7 +88,7 @@ static const char style[] =
 "h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}\n"
 "h3{font-size:15px;margin:16px 0 6px}\n"
 "table.checklist td:nth-child(2){white-space:nowrap}\n"
-"table.attempts td{white-space:nowrap}\n"
+"table.attempts td{white-space:nowrap}table.attempts td.addr.name{white-space:normal;overflow-wrap:anywhere;min-width:12em}\n"
 "table.checklist td:nth-child(3),table.attempts td:last-child,ul.fix,.finding{white-space:normal;overflow-wrap:anywhere}\n"
 "table{border-collapse:collapse;background:#fff;width:100%}\n"
 "th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}\n"
@@ -434,14 +434,17 @@ row(FILE *f, const struct geom *g, const struct pgr_analysis *an, size_t ti,
 	fputs(">\n<title>", f);
 	html_text(f, where);
 	fputs("</title>\n", f);
-	/* The column fits an address; a longer name is cut in the middle. */
-	len = strlen(where);
+	/*
+	 * The column fits an address and its port; a name that found no
+	 * address is cut to fit before its port, and its title is whole.
+	 */
 	fit = (size_t)((g->label_w - 12) / CHAR_W);
-	if (len > fit && fit > 10)
-		snprintf(label, sizeof(label), "%.*s\u2026%s", (int)(fit - 8), where,
-		    where + len - 7);
-	else
+	if (a != NULL || t->host == NULL)
 		snprintf(label, sizeof(label), "%s", where);
+	else if ((len = strlen(t->host)) + 6 > fit && fit > 16)
+		snprintf(label, sizeof(label), "%.*s\u2026:%d", (int)(fit - 8), t->host, t->port);
+	else
+		snprintf(label, sizeof(label), "%s:%d", t->host, t->port);
 	fprintf(f, "<text class=\"addr\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
 	    g->label_w - 8, y + ROW / 2 + 4);
 	html_text(f, label);
@@ -578,7 +581,7 @@ details(FILE *f, const struct pgr_report *r)
 			const struct pgr_attempt *a = tr->nattempts ? &tr->attempts[k] : NULL;
 			bool any = false;
 
-			fputs("<tr><td class=\"addr\">", f);
+			fprintf(f, "<tr><td class=\"addr%s\">", a == NULL ? " name" : "");
 			html_text(f, pgr_detail_where(t, a, where, sizeof(where)));
 			fprintf(f, "</td><td>%s</td>", pgr_role_name(t->role));
 			phase_td(f, tr->dns.status, tr->dns.ms);
