@@ -31,39 +31,28 @@
  * (but tab and LF), DEL and C1 are dropped; CR is dropped too, since LF
  * alone breaks a line.  A byte that is not UTF-8 becomes U+FFFD.
  */
+static const char *
+html_char(const char *s, size_t i, uint32_t c)
+{
+	(void)s;
+	(void)i;
+	switch (c) {
+	case '&':	return "&amp;";
+	case '<':	return "&lt;";
+	case '>':	return "&gt;";
+	case '"':	return "&quot;";
+	case '\'':	return "&#39;";
+	case '\t':	return "&#9;";
+	case '\n':	return "&#10;";
+	default:
+		return c < 0x20 || (c >= 0x7f && c <= 0x9f) ? "" : NULL;
+	}
+}
+
 static void
 html_text(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, i = 0;
-
-	if (s == NULL)
-		return;
-	n = strlen(s);
-	while (i < n) {
-		uint32_t c = 0;
-		size_t len = pgr_utf8_seq(p + i, n - i, &c);
-
-		if (len == 0) {
-			fputs(PGR_UTF8_REPLACEMENT, f);
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		case '\t': fputs("&#9;", f); break;
-		case '\n': fputs("&#10;", f); break;
-		default:
-			if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-				break;
-			fwrite(p + i, 1, len, f);
-		}
-		i += len;
-	}
+	pgr_utf8_escape(f, s, html_char);
 }
 
 /* " name="value"", the value escaped. */

@@ -36,8 +36,8 @@ is_word(uint32_t c)
  * - The other characters with inline meaning are backslash-escaped
  *   (CommonMark 6.1 allows it before any ASCII punctuation): code spans,
  *   emphasis, strike-through, links and images (an escaped '[' leaves a
- *   '!' nothing to open), and '|', which GFM
- *   unescapes inside a table cell before anything else (GFM 4.10).
+ *   '!' nothing to open), and '|', which GFM unescapes inside a table
+ *   cell before anything else (GFM 4.10).
  * - GFM's extended autolinks (6.9) start at "www." and "SCHEME:"; a
  *   backslash before that '.' or ':' leaves no trigger in the source.  An
  *   e-mail address is found in the text after unescaping, and GitHub finds
@@ -47,54 +47,40 @@ is_word(uint32_t c)
  *   cannot end a table row or start a block; the other C0 and C1 controls
  *   and DEL are dropped, and a byte that is not UTF-8 becomes U+FFFD.
  */
+static const char *
+md_char(const char *s, size_t i, uint32_t c)
+{
+	switch (c) {
+	case '<':	return "&lt;";
+	case '>':	return "&gt;";
+	case '&':	return "&amp;";
+	case '\\':	return "\\\\";
+	case '`':	return "\\`";
+	case '*':	return "\\*";
+	case '_':	return "\\_";
+	case '~':	return "\\~";
+	case '|':	return "\\|";
+	case '[':	return "\\[";
+	case ']':	return "\\]";
+	case ':':
+		return s[i + 1] == '/' ? "\\:" : NULL;
+	case '.':
+		/* "www." at the start of a word */
+		return i >= 3 && strncasecmp(s + i - 3, "www", 3) == 0 &&
+		    (i == 3 || !is_word((unsigned char)s[i - 4])) ? "\\." : NULL;
+	case '@':
+		return "@\xe2\x80\x8b";
+	case '\t': case '\n': case '\r': case 0x2028: case 0x2029:
+		return " ";
+	default:
+		return c < 0x20 || (c >= 0x7f && c <= 0x9f) ? "" : NULL;
+	}
+}
+
 static void
 md_text(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, i = 0;
-
-	if (s == NULL)
-		return;
-	n = strlen(s);
-	while (i < n) {
-		uint32_t c = 0;
-		size_t len = pgr_utf8_seq(p + i, n - i, &c);
-
-		if (len == 0) {
-			fputs(PGR_UTF8_REPLACEMENT, f);
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '\\': case '`': case '*': case '_': case '~': case '|':
-		case '[': case ']':
-			fputc('\\', f);
-			fputc((int)c, f);
-			break;
-		case ':':
-			fputs(i + 1 < n && p[i + 1] == '/' ? "\\:" : ":", f);
-			break;
-		case '.':
-			/* "www." at the start of a word */
-			fputs(i >= 3 && strncasecmp(s + i - 3, "www", 3) == 0 &&
-			    (i == 3 || !is_word(p[i - 4])) ? "\\." : ".", f);
-			break;
-		case '@':
-			fputs("@\xe2\x80\x8b", f);
-			break;
-		case '\t': case '\n': case '\r': case 0x2028: case 0x2029:
-			fputc(' ', f);
-			break;
-		default:
-			if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-				break;
-			fwrite(p + i, 1, len, f);
-		}
-		i += len;
-	}
+	pgr_utf8_escape(f, s, md_char);
 }
 
 static const char *

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "util/utf8.h"
 
 size_t
@@ -39,4 +41,31 @@ pgr_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 		*cp = (*cp << 6) | (p[i] & 0x3f);
 	}
 	return len;
+}
+
+void
+pgr_utf8_escape(FILE *f, const char *s, pgr_utf8_escape_fn esc)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0;
+
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	while (i < n) {
+		uint32_t c = 0;
+		size_t len = pgr_utf8_seq(p + i, n - i, &c);
+		const char *out;
+
+		if (len == 0) {
+			fputs(PGR_UTF8_REPLACEMENT, f);
+			i++;
+			continue;
+		}
+		if ((out = esc(s, i, c)) != NULL)
+			fputs(out, f);
+		else
+			fwrite(p + i, 1, len, f);
+		i += len;
+	}
 }

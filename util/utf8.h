@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PGR_UTF8_REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD */
 
@@ -17,5 +18,17 @@
  * U+10FFFF or a sequence cut short.
  */
 size_t	pgr_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
+
+/*
+ * What a format writes for the code point c at byte i of s: a string, ""
+ * to drop it, or NULL to copy it as it is.
+ */
+typedef const char *(*pgr_utf8_escape_fn)(const char *s, size_t i, uint32_t c);
+
+/*
+ * s to f through esc, one code point at a time; a byte that does not start
+ * a well-formed sequence becomes U+FFFD.  Nothing if s is NULL.
+ */
+void	pgr_utf8_escape(FILE *f, const char *s, pgr_utf8_escape_fn esc);
 
 #endif
