@@ -18,7 +18,7 @@ CFLAGS_ALL = $(FUZZ_CFLAGS) $(SAN) -Wall -Wextra -Wno-unused-parameter \
 OUT       = $(BUILDDIR)/fuzz
 OBJ       = $(OUT)/obj
 HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report
-LIB_SRCS ?= $(wildcard $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c) $(SRCDIR)/tests/support/load.c
+LIB_SRCS ?= $(wildcard $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c $(SRCDIR)/util/*.c) $(SRCDIR)/tests/support/load.c
 LIB_OBJS  = $(patsubst $(SRCDIR)/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 
 all: $(addprefix $(OUT)/,$(HARNESSES))
