@@ -14,7 +14,7 @@ _pgreach_options='--format -t --timeout --dns-server --region --vpc-cidr
 	--query-warning --query-critical --cert-warning --cert-critical
 	--evidence --bundle --force --no-pgbouncer --targets --parallel --threads
 	--wait --no-color -v --verbose --version -h --help'
-_pgreach_formats='text json junit nagios prometheus'
+_pgreach_formats='html json junit markdown nagios prometheus text'
 _pgreach_sslmodes='disable allow prefer require verify-ca verify-full'
 
 _pgreach_files()

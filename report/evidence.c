@@ -21,7 +21,7 @@
  */
 #include "report/buf.h"
 #include "report/evidence.h"
-#include "util/text.h"
+#include "util/utf8.h"
 #include "report/endpoint.h"
 
 #include <arpa/inet.h>

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "report/detail.h"
-#include "util/text.h"
+#include "util/utf8.h"
 #include "report/writer.h"
 #include "report/versions.h"
 

@@ -11,7 +11,7 @@
 
 #include "report/fields.h"
 #include "report/writer.h"
-#include "util/text.h"
+#include "util/utf8.h"
 
 #define NUM_LEN	48
 

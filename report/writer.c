@@ -9,6 +9,8 @@ const struct pgr_writer pgr_writers[] = {
 	{ "nagios", pgr_write_nagios, pgr_error_nagios, "nagios.txt", "text/plain" },
 	{ "prometheus", pgr_write_prometheus, pgr_error_prometheus, NULL, "text/plain; version=0.0.4" },
 	{ "junit", pgr_write_junit, pgr_error_junit, NULL, "application/xml" },
+	{ "markdown", pgr_write_markdown, NULL, NULL, "text/markdown; charset=utf-8; variant=GFM" },
+	{ "html", pgr_write_html, NULL, "report.html", "text/html; charset=utf-8" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -55,6 +55,8 @@ int	pgr_write_json(FILE *f, const struct pgr_analysis *an, const struct pgr_writ
 int	pgr_write_nagios(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
 int	pgr_write_prometheus(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
 int	pgr_write_junit(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
+int	pgr_write_markdown(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
+int	pgr_write_html(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o);
 
 void	pgr_error_json(FILE *f, const char *msg);
 void	pgr_error_nagios(FILE *f, const char *msg);

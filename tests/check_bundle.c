@@ -486,7 +486,7 @@ assert_bundle_secret_free(const struct bundle *b)
 /* --- tests --------------------------------------------------------------- */
 
 static const char *const expected[] = {
-	"MANIFEST", "report.json", "report.txt", "nagios.txt", "phases.tsv",
+	"MANIFEST", "report.json", "report.txt", "nagios.txt", "report.html", "phases.tsv",
 	"dns.txt", "cmdline.txt", "env/system.txt", "env/resolv.conf",
 	"env/network.txt", "evidence/heroku-config.txt",
 	"certs/" HOST "_5432-10.0.1.5.pem", "certs/" HOST "_5433-10.0.1.5.pem",
