@@ -5,7 +5,6 @@
  * would judge them.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -24,11 +23,13 @@
 
 struct pgr_tlsv {
 	X509_STORE	*store;
+	X509_LOOKUP_METHOD *bundle_meth;	/* the system bundle, read on demand */
 	/*
 	 * One verification at a time: the store's trust anchors are shared,
-	 * and OpenSSL 3.0 fills their cached fields (key identifiers) while
-	 * other verifications read them (ThreadSanitizer saw it with four
-	 * workers).  A verification is ~0.1 ms against a login's ~3 ms.
+	 * OpenSSL 3.0 fills their cached fields (key identifiers) while other
+	 * verifications read them (ThreadSanitizer saw it with four workers),
+	 * and the bundle lookup below keeps an index of its own.  A
+	 * verification is ~0.1 ms against a login's ~3 ms.
 	 */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;		/* ready turned true */
@@ -39,21 +40,212 @@ struct pgr_tlsv {
 	char		 error[320];
 };
 
-/* A c_rehash'ed directory: OpenSSL looks issuers up in it one at a time. */
-static bool
-hashed_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
+/*
+ * The system CA bundle, read when a verification first asks for an issuer.
+ * X509_STORE_set_default_paths() parses every certificate of the default
+ * bundle file up front (145 on Debian 12: 238 M instructions, ~70 % of a
+ * one-login run, nearly all of it decoding public keys).  This lookup ends
+ * with the same certificates in the store for every name OpenSSL asks
+ * about: on the first question it reads the file and decodes only each
+ * certificate's subject name; a certificate is decoded in full, and added
+ * to the store as the file lookup would have, only when its subject is
+ * the name asked for.  The store is consulted before any lookup, so a name
+ * answered once is never asked again.
+ */
+struct bundle_cert {
+	X509_NAME	*subject;
+	unsigned char	*der;
+	long		 len;
+	bool		 aux;		/* TRUSTED CERTIFICATE: trust settings follow */
+	bool		 added;
+};
 
-	if (d == NULL)
-		return false;
-	while (!found && (e = readdir(d)) != NULL)
-		found = strlen(e->d_name) == 10 && e->d_name[8] == '.' &&
-		    strspn(e->d_name, "0123456789abcdef") == 8;
-	closedir(d);
-	return found;
+struct bundle {
+	char		*path;
+	bool		 indexed;
+	struct bundle_cert *certs;
+	size_t		 n;
+};
+
+/* Bounds for a file the system gives us: Debian 12's bundle is 214 KB, 145 CAs. */
+#define BUNDLE_MAX_CERTS	4096
+
+/*
+ * The subject of a DER certificate, without decoding the rest (RFC 5280
+ * 4.1: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+ * OPTIONAL, serialNumber, signature, issuer, validity, subject, ...
+ */
+static X509_NAME *
+der_subject(const unsigned char *der, long len)
+{
+	const unsigned char *p = der, *end, *at;
+	bool first = true;
+	long l;
+	int tag, cls, r, i, n = 0;
+
+	for (i = 0; i < 2; i++) {	/* Certificate, then tbsCertificate */
+		r = ASN1_get_object(&p, &l, &tag, &cls, der + len - p);
+		if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE)
+			return NULL;
+	}
+	for (end = p + l; p < end; first = false) {
+		at = p;
+		r = ASN1_get_object(&p, &l, &tag, &cls, end - p);
+		if ((r & 0x80) || r == (V_ASN1_CONSTRUCTED | 1))	/* DER: no indefinite length */
+			return NULL;
+		p += l;
+		if (first && cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)
+			continue;	/* [0] version */
+		if (++n == 5)
+			return d2i_X509_NAME(NULL, &at, p - at);
+	}
+	return NULL;
+}
+
+/* Read the file once: each certificate's DER and subject. */
+static void
+bundle_index(struct bundle *b)
+{
+	BIO *in;
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long len;
+
+	b->indexed = true;
+	if ((in = BIO_new_file(b->path, "r")) == NULL)
+		return;		/* no bundle: as OpenSSL's file lookup, no CAs */
+	while (b->n < BUNDLE_MAX_CERTS &&
+	    PEM_read_bio(in, &name, &header, &data, &len) == 1) {
+		bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+		struct bundle_cert *c;
+
+		if ((aux || strcmp(name, PEM_STRING_X509) == 0 ||
+		    strcmp(name, PEM_STRING_X509_OLD) == 0) &&
+		    (c = realloc(b->certs, (b->n + 1) * sizeof(*c))) != NULL) {
+			b->certs = c;
+			c += b->n;
+			memset(c, 0, sizeof(*c));
+			c->subject = der_subject(data, len);
+			if (c->subject != NULL) {
+				c->der = data;
+				c->len = len;
+				c->aux = aux;
+				b->n++;
+				data = NULL;
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	BIO_free(in);
+	ERR_clear_error();	/* PEM_read_bio() ends on "no start line" */
+}
+
+static int
+bundle_get(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
+    X509_OBJECT *ret)
+{
+	struct bundle *b = X509_LOOKUP_get_method_data(lu);
+	X509_STORE *store = X509_LOOKUP_get_store(lu);
+	X509_OBJECT *o;
+	bool any = false;
+	int ok = 0;
+	size_t i;
+
+	if (type != X509_LU_X509 || b == NULL || store == NULL)
+		return 0;
+	if (!b->indexed)
+		bundle_index(b);
+	for (i = 0; i < b->n; i++) {
+		struct bundle_cert *c = &b->certs[i];
+		const unsigned char *p = c->der;
+		X509 *x;
+
+		if (X509_NAME_cmp(c->subject, name) != 0)
+			continue;
+		any = true;
+		if (c->added)
+			continue;
+		c->added = true;
+		x = c->aux ? d2i_X509_AUX(NULL, &p, c->len) : d2i_X509(NULL, &p, c->len);
+		if (x != NULL)
+			(void)X509_STORE_add_cert(store, x);	/* 1 also when there already */
+		X509_free(x);
+	}
+	if (!any)
+		return 0;
+	if (!X509_STORE_lock(store))
+		return 0;
+	o = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), type, name);
+	if (o != NULL && X509_OBJECT_set1_X509(ret, X509_OBJECT_get0_X509(o)) == 1) {
+		/*
+		 * The answer borrows the store's reference, as OpenSSL's own
+		 * lookups' answers do: X509_STORE_CTX_get_by_subject() takes
+		 * a reference of its own and never frees what a lookup returned.
+		 */
+		X509_free(X509_OBJECT_get0_X509(ret));
+		ok = 1;
+	}
+	X509_STORE_unlock(store);
+	ERR_clear_error();
+	return ok;
+}
+
+static void
+bundle_free(X509_LOOKUP *lu)
+{
+	struct bundle *b = X509_LOOKUP_get_method_data(lu);
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		X509_NAME_free(b->certs[i].subject);
+		OPENSSL_free(b->certs[i].der);
+	}
+	free(b->certs);
+	free(b->path);
+	free(b);
+}
+
+/*
+ * What X509_STORE_set_default_paths() sets up, in its order (the file,
+ * the hashed directory, the default store URI), with the file read on
+ * demand.  The directory and store lookups read only the files of the
+ * hash asked for, and only when asked.  The file is SSL_CERT_FILE or the
+ * default, as OpenSSL picks it (secure_getenv: ignored when setuid).
+ */
+static int
+system_store(struct pgr_tlsv *v)
+{
+	const char *file = secure_getenv(X509_get_default_cert_file_env());
+	struct bundle *b;
+	X509_LOOKUP *lu;
+
+	if (file == NULL)
+		file = X509_get_default_cert_file();
+	if ((v->bundle_meth = X509_LOOKUP_meth_new("pgreach system bundle")) == NULL ||
+	    X509_LOOKUP_meth_set_get_by_subject(v->bundle_meth, bundle_get) != 1 ||
+	    X509_LOOKUP_meth_set_free(v->bundle_meth, bundle_free) != 1 ||
+	    (lu = X509_STORE_add_lookup(v->store, v->bundle_meth)) == NULL)
+		return -1;
+	if ((b = calloc(1, sizeof(*b))) == NULL || (b->path = strdup(file)) == NULL ||
+	    X509_LOOKUP_set_method_data(lu, b) != 1) {
+		if (b != NULL)
+			free(b->path);
+		free(b);
+		return -1;
+	}
+	if ((lu = X509_STORE_add_lookup(v->store, X509_LOOKUP_hash_dir())) == NULL ||
+	    X509_LOOKUP_add_dir(lu, NULL, X509_FILETYPE_DEFAULT) != 1 ||
+	    (lu = X509_STORE_add_lookup(v->store, X509_LOOKUP_store())) == NULL ||
+	    X509_LOOKUP_add_store(lu, NULL) != 1)
+		return -1;
+	ERR_clear_error();
+	return 0;
 }
 
 /* The file is there, regular, readable and looks like PEM: checked at once. */
@@ -93,33 +285,14 @@ precheck(const char *rootcert, char *err, size_t errlen)
 	return 0;
 }
 
-/* Fill the store: the file, or the system store; a failure in v->error. */
+/* Fill the store from --sslrootcert; a failure in v->error. */
 static void
 load(struct pgr_tlsv *v)
 {
-	if (v->rootcert != NULL) {
-		if (X509_STORE_load_file(v->store, v->rootcert) != 1)
-			snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
-			    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
-			    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
-	} else {
-		/*
-		 * The system store.  X509_STORE_set_default_paths() also loads
-		 * the default bundle file, parsing every CA in it on each run
-		 * (144 on Debian 12: 194 M instructions, ~16 ms, more than four
-		 * SCRAM logins).  Where the default directory is hashed (Debian,
-		 * Ubuntu, Alpine), its lookup finds the same CAs, one issuer at
-		 * a time and only when a chain is verified.
-		 */
-		const char *dir = getenv(X509_get_default_cert_dir_env());
-
-		if (dir == NULL || dir[0] == '\0')
-			dir = X509_get_default_cert_dir();
-		if (getenv(X509_get_default_cert_file_env()) != NULL ||
-		    !hashed_dir(dir) || X509_STORE_load_path(v->store, dir) != 1)
-			(void)X509_STORE_set_default_paths(v->store);
-		/* No system store: nothing will verify, said per certificate. */
-	}
+	if (X509_STORE_load_file(v->store, v->rootcert) != 1)
+		snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
+		    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
 	ERR_clear_error();
 }
 
@@ -156,7 +329,15 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 	}
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->cv, NULL);
-	if (background) {
+	if (rootcert == NULL) {
+		/* Nothing read until a verification asks: no thread needed. */
+		if (system_store(v) != 0) {
+			pgr_tlsv_free(v);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		v->ready = true;
+	} else if (background) {
 		sigset_t all, old;
 
 		/* Signals stay with the main thread. */
@@ -165,7 +346,7 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 		v->loader_started = pthread_create(&v->loader, NULL, loader, v) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	if (!v->loader_started) {
+	if (!v->ready && !v->loader_started) {
 		load(v);
 		v->ready = true;
 		if (v->error[0] != '\0') {
@@ -209,6 +390,7 @@ pgr_tlsv_free(struct pgr_tlsv *v)
 	if (v->loader_started)
 		pthread_join(v->loader, NULL);
 	X509_STORE_free(v->store);
+	X509_LOOKUP_meth_free(v->bundle_meth);	/* after the store's lookups */
 	pthread_cond_destroy(&v->cv);
 	pthread_mutex_destroy(&v->mu);
 	free(v->rootcert);
