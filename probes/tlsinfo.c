@@ -5,7 +5,6 @@
  * would judge them.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -233,7 +232,7 @@ bundle_subject(struct bundle_cert *c)
 {
 	const unsigned char *at;
 	unsigned char *der;
-	size_t chars = 1024, len, atlen;
+	size_t chars = 512, len, atlen;	/* 384 bytes: most CAs' subjects end before */
 	int r;
 
 	if (c->b64len % 4 != 0)
@@ -258,6 +257,10 @@ bundle_subject(struct bundle_cert *c)
 	}
 }
 
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+enum { B64_OTHER, B64_CHAR, B64_BLANK };
+
 /*
  * Find the certificate blocks in text, the way PEM_read_bio() would;
  * false: something it might read otherwise (then OpenSSL reads the file).
@@ -269,8 +272,14 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 	char *line = text, *eol, *label = NULL, *lend, *body_end;
 	struct bundle_cert *c = NULL;
 	bool in = false, cert = false;
+	unsigned char b64class[256];
 	size_t i;
 
+	/* One table look-up per character: the bundle is ~200 K of base64. */
+	memset(b64class, B64_OTHER, sizeof(b64class));
+	for (i = 0; b64_alphabet[i] != '\0'; i++)
+		b64class[(unsigned char)b64_alphabet[i]] = B64_CHAR;
+	b64class[' '] = b64class['\t'] = B64_BLANK;
 	for (; line < text + n; line = eol + 1) {
 		if ((eol = memchr(line, '\n', (size_t)(text + n - line))) == NULL)
 			eol = text + n;
@@ -311,21 +320,22 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 			in = false;
 			if (!cert)
 				continue;
-			for (i = 0; i + 2 < c->b64len; i++)
-				if (c->b64[i] == '=')
-					return false;
-			if (c->b64len % 4 != 0 ||
+			if (c->b64len < 4 || c->b64len % 4 != 0 ||
+			    memchr(c->b64, '=', c->b64len - 2) != NULL ||
 			    (c->b64len >= 2 && c->b64[c->b64len - 2] == '=' && c->b64[c->b64len - 1] != '='))
 				return false;
 		} else if (cert) {
+			char *to = c->b64 + c->b64len;
+
 			for (; line < lend; line++) {
-				if (*line == ' ' || *line == '\t')
-					continue;
-				if (!isalnum((unsigned char)*line) && *line != '+' &&
-				    *line != '/' && *line != '=')
+				unsigned char k = b64class[(unsigned char)*line];
+
+				if (k == B64_CHAR)
+					*to++ = *line;
+				else if (k != B64_BLANK)
 					return false;	/* a PEM header, or not base64 */
-				c->b64[c->b64len++] = *line;
 			}
+			c->b64len = (size_t)(to - c->b64);
 		}
 	}
 	return !in;

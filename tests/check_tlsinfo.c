@@ -399,23 +399,27 @@ START_TEST(test_system_bundle_every_ca)
 }
 END_TEST
 
+static const char *const bad_bodies[] = {
+	NULL, "", "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMA\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n",
+};
+
 /* A bundle that is missing, empty or garbage: nothing verifies, nothing breaks. */
 START_TEST(test_system_store_bad_bundle)
 {
-	static const char *const bodies[] = {
-		NULL, "", "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
-		"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
-	};
 	char file[] = "/tmp/pgr-check-bundle-XXXXXX", why[256];
 	struct pgr_cert c;
 	int fd = mkstemp(file);
 	bool ok;
 
 	ck_assert_int_ge(fd, 0);
-	if (bodies[_i] == NULL)
+	if (bad_bodies[_i] == NULL)
 		unlink(file);
 	else
-		ck_assert_int_eq(write(fd, bodies[_i], strlen(bodies[_i])), (ssize_t)strlen(bodies[_i]));
+		ck_assert_int_eq(write(fd, bad_bodies[_i], strlen(bad_bodies[_i])), (ssize_t)strlen(bad_bodies[_i]));
 	close(fd);
 	setenv("SSL_CERT_FILE", file, 1);
 	setenv("SSL_CERT_DIR", "/nonexistent", 1);
@@ -455,7 +459,7 @@ suite(void)
 	tcase_add_test(tc, test_bad_rootcert);
 	tcase_add_test(tc, test_empty_chain);
 	tcase_add_loop_test(tc, test_system_store_same_facts, 0, sizeof(stores) / sizeof(stores[0]));
-	tcase_add_loop_test(tc, test_system_store_bad_bundle, 0, 4);
+	tcase_add_loop_test(tc, test_system_store_bad_bundle, 0, sizeof(bad_bodies) / sizeof(bad_bodies[0]));
 	tcase_add_test(tc, test_system_bundle_every_ca);
 	suite_add_tcase(s, tc);
 	return s;
