@@ -32,7 +32,8 @@
 # Environment: PGREACH (binary; default ./pgreach of this tree),
 # BENCH_RUNS (healthy runs, default 30), BENCH_FAIL_RUNS (default 3),
 # BENCH_FLEET_RUNS (default 3), BENCH_TIMEOUT (failure timeout, default 2),
-# BENCH_FLEET (largest fleet, default 256), BENCH_KEEP_LAB=1, BENCH_ALT
+# BENCH_FLEET (largest fleet, default 256), BENCH_KEEP_LAB=1, BENCH_TAG
+# (results named <date>-<tag>), BENCH_AB_ROUNDS, BENCH_TH_ROUNDS, BENCH_ALT
 # (a second pgreach binary, e.g. a patched build: adds fleet rows for it).
 #
 # Debian packages: hyperfine valgrind strace ltrace time
@@ -85,7 +86,8 @@ need "$PG_BIN/psql" postgresql-client-15
 need "$PG_BIN/pg_isready" postgresql-client-15
 need nstat iproute2
 
-date=$(date -u +%F)
+# BENCH_TAG: a second run of the day writes <date>-<tag>.* beside the first.
+date=$(date -u +%F)${BENCH_TAG:+-$BENCH_TAG}
 results=$here/results
 mkdir -p "$results"
 md=$results/$date.md
