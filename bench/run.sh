@@ -551,10 +551,13 @@ lim=$(calc "$T * 1000 * 1.05")
     done
     printf '| the same in instructions, one login (callgrind) | %s vs %s (×%s) | %s |\n' \
         "$(grp "$cg_single")" "$(grp "$cg_singler")" "$(fmt "$(calc "$cg_single / $cg_singler")" %.3f)" "$(verdict "$cg_single <= 1.1 * $cg_singler")"
-    printf '| `pgreach --version` about 5 ms (hyperfine, section 3) | %s ms (check_pgsql -V %s ms) | %s |\n' \
-        "$(fmt "$pv_ver")" "$(fmt "$cp_ver")" "$(verdict "$pv_ver <= 5.5")"
-    printf '| first packet after execve about 5 ms (strace, section 3) | %s ms (check_pgsql %s ms) | %s |\n' \
-        "$fp_pgreach" "$fp_cp" "$(verdict "$fp_pgreach <= 5.5")"
+    # Absolute start-up times follow the machine's load (check_pgsql -V was
+    # 5.6 ms on a quiet day, 19 ms on a busy one): judged against check_pgsql,
+    # measured in the same run (2026-11-28: ×0.87 and ×1.08).
+    printf '| `pgreach --version` stays about 5 ms: against check_pgsql -V (hyperfine, section 3; 2026-11-28: 4.9 vs 5.6 ms, ×0.87) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$(fmt "$pv_ver")" "$(fmt "$cp_ver")" "$(fmt "$(calc "$pv_ver / $cp_ver")" %.2f)" "$(verdict "$pv_ver <= 0.95 * $cp_ver")"
+    printf '| first packet after execve stays about 5 ms: against check_pgsql (strace, section 3; 2026-11-28: 5.2 vs 4.8 ms, ×1.08) | %s ms vs %s ms (×%s) | %s |\n' \
+        "$fp_pgreach" "$fp_cp" "$(fmt "$(calc "$fp_pgreach / $fp_cp")" %.2f)" "$(verdict "$fp_pgreach <= 1.1 * $fp_cp")"
     printf '| (hyperfine blocks, section 1) full probe / single login | %s / %s ms vs %s / %s ms (×%s / ×%s) | |\n' \
         "$(fmt "$full")" "$(fmt "$single")" "$(fmt "$cp4")" "$(fmt "$cp1n")" \
         "$(fmt "$(calc "$full / $cp4")" %.2f)" "$(fmt "$(calc "$single / $cp1n")" %.2f)"
