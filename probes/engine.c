@@ -412,10 +412,10 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	e.rep = rep;
 	e.max_active = fd_budget(o->parallel);
 	/*
-	 * With threads allowed, the CAs are parsed beside the first lookups
-	 * and connects (OpenSSL's start-up and the file: ~1.5 ms before the
-	 * first packet otherwise; the whole system bundle, ~16 ms, where
-	 * SSL_CERT_FILE makes OpenSSL read it).
+	 * With threads allowed, a --sslrootcert file is parsed beside the
+	 * first lookups and connects (OpenSSL's start-up and the file: ~1.5 ms
+	 * before the first packet otherwise).  The system store needs no
+	 * thread: it is read on demand (probes/tlsinfo.c).
 	 */
 	if (pgr_tlsv_new(&e.tlsv, o->sslrootcert, o->workers > 1, err, errlen) != 0 ||
 	    pgr_dns_new(&e.dns, o->dns_servers, o->ndns_servers,

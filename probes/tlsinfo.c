@@ -5,7 +5,6 @@
  * would judge them.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -24,11 +23,13 @@
 
 struct pgr_tlsv {
 	X509_STORE	*store;
+	X509_LOOKUP_METHOD *bundle_meth;	/* the system bundle, read on demand */
 	/*
 	 * One verification at a time: the store's trust anchors are shared,
-	 * and OpenSSL 3.0 fills their cached fields (key identifiers) while
-	 * other verifications read them (ThreadSanitizer saw it with four
-	 * workers).  A verification is ~0.1 ms against a login's ~3 ms.
+	 * OpenSSL 3.0 fills their cached fields (key identifiers) while other
+	 * verifications read them (ThreadSanitizer saw it with four workers),
+	 * and the bundle lookup below keeps an index of its own.  A
+	 * verification is ~0.1 ms against a login's ~3 ms.
 	 */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;		/* ready turned true */
@@ -39,21 +40,471 @@ struct pgr_tlsv {
 	char		 error[320];
 };
 
-/* A c_rehash'ed directory: OpenSSL looks issuers up in it one at a time. */
-static bool
-hashed_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
+/*
+ * The system CA bundle, read when a verification first asks for an issuer.
+ * X509_STORE_set_default_paths() parses every certificate of the default
+ * bundle file up front (145 on Debian 12: 238 M instructions, ~70 % of a
+ * one-login run, nearly all of it decoding public keys).  This lookup ends
+ * with the same certificates in the store for every name OpenSSL asks
+ * about: on the first question it reads the file and base64-decodes only
+ * as much of each certificate as holds its subject; a certificate is
+ * decoded in full, and added to the store as the file lookup would have,
+ * only when its subject is the name asked for.  The store is consulted
+ * before any lookup, so a name answered once is never asked again.
+ *
+ * A file this reading does not take in its stride (a PEM header, a
+ * character outside base64, a size past BUNDLE_MAX) is handed to OpenSSL's
+ * own file loader whole, on the first question, so that it fails or
+ * succeeds as it would have.
+ */
+struct bundle_cert {
+	char		*b64;		/* the block's base64, blanks taken out */
+	size_t		 b64len;
+	unsigned char	*subj;		/* the subject's DER (NULL: unreadable) */
+	size_t		 subjlen;
+	unsigned char	*key;		/* see name_key() */
+	size_t		 keylen;
+	bool		 keyed;		/* the key can rule a name out */
+	X509_NAME	*subject;	/* decoded when the key could not */
+	bool		 aux;		/* TRUSTED CERTIFICATE: trust settings follow */
+	bool		 added;
+};
 
-	if (d == NULL)
-		return false;
-	while (!found && (e = readdir(d)) != NULL)
-		found = strlen(e->d_name) == 10 && e->d_name[8] == '.' &&
-		    strspn(e->d_name, "0123456789abcdef") == 8;
-	closedir(d);
-	return found;
+struct bundle {
+	char		*path;
+	bool		 indexed;
+	bool		 whole;		/* given to OpenSSL's file loader instead */
+	struct bundle_cert *certs;
+	size_t		 n;
+};
+
+/* Debian 12's bundle is 214 KB; anything past this goes to OpenSSL whole. */
+#define BUNDLE_MAX	(16 * 1024 * 1024)
+
+/*
+ * One DER header at p: its tag byte and content length; the content's
+ * start, or NULL when the header does not fit before end or is not DER
+ * (a multi-byte tag, an indefinite or over-long length).
+ */
+static const unsigned char *
+der_tlv(const unsigned char *p, const unsigned char *end, int *tag, size_t *len)
+{
+	size_t n, i;
+
+	if (end - p < 2 || (p[0] & 0x1f) == 0x1f)
+		return NULL;
+	*tag = p[0];
+	if (p[1] < 0x80) {
+		*len = p[1];
+		return p + 2;
+	}
+	n = p[1] & 0x7f;
+	if (n == 0 || n > 4 || (size_t)(end - p) < 2 + n)
+		return NULL;
+	for (*len = 0, i = 0; i < n; i++)
+		*len = (*len << 8) | p[2 + i];
+	return p + 2 + n;
+}
+
+/*
+ * The subject of a certificate from the first dlen bytes of its DER (RFC
+ * 5280 4.1: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0]
+ * version OPTIONAL, serialNumber, signature, issuer, validity, subject,
+ * ...).  1 with *at, *atlen; 0: more bytes needed; -1: not a certificate.
+ */
+static int
+der_subject(const unsigned char *der, size_t dlen, bool whole,
+    const unsigned char **at, size_t *atlen)
+{
+	const unsigned char *p, *q, *end = der + dlen;
+	int tag, i, n = 0;
+	size_t len;
+
+	if ((p = der_tlv(der, end, &tag, &len)) == NULL || tag != 0x30 ||
+	    (p = der_tlv(p, end, &tag, &len)) == NULL || tag != 0x30)
+		return whole ? -1 : 0;
+	for (i = 0; ; i++) {
+		if ((q = der_tlv(p, end, &tag, &len)) == NULL || len > (size_t)(end - q))
+			return whole ? -1 : 0;
+		if (i == 0 && tag == 0xa0) {	/* [0] version */
+			p = q + len;
+			continue;
+		}
+		if (++n == 5) {
+			*at = p;
+			*atlen = (size_t)(q + len - p);
+			return tag == 0x30 ? 1 : -1;
+		}
+		p = q + len;
+	}
+}
+
+/*
+ * A key of a Name that equal names share: per RDN, per attribute, the OID
+ * and the value's characters lowercased with every blank left out.
+ * X509_NAME_cmp() compares canonical encodings, which keep the RDNs and
+ * OIDs and, for ASCII strings of the types it canonicalises, lowercase
+ * the value and fold its blanks (x509_name_canon()); so names with
+ * different keys cannot be equal.  *keyed false: a value of another type
+ * or with other bytes, where only X509_NAME_cmp() can tell.
+ */
+static unsigned char *
+name_key(const unsigned char *der, size_t dlen, size_t *keylen, bool *keyed)
+{
+	const unsigned char *p, *end = der + dlen, *rdn_end, *atv_end, *v;
+	unsigned char *k, *o;
+	size_t len, vlen, i;
+	int tag;
+
+	*keyed = false;
+	*keylen = 0;
+	if ((k = malloc(dlen + 1)) == NULL)
+		return NULL;
+	o = k;
+	if ((p = der_tlv(der, end, &tag, &len)) == NULL || tag != 0x30 || len > (size_t)(end - p))
+		return k;
+	end = p + len;
+	while (p < end) {
+		if ((p = der_tlv(p, end, &tag, &len)) == NULL || tag != 0x31 ||
+		    len > (size_t)(end - p))
+			return k;
+		rdn_end = p + len;
+		*o++ = 'S';
+		while (p < rdn_end) {
+			if ((p = der_tlv(p, rdn_end, &tag, &len)) == NULL || tag != 0x30 ||
+			    len > (size_t)(rdn_end - p))
+				return k;
+			atv_end = p + len;
+			if ((v = der_tlv(p, atv_end, &tag, &len)) == NULL || tag != 0x06 ||
+			    len > (size_t)(atv_end - v) || len > 255)
+				return k;
+			*o++ = (unsigned char)len;	/* the OID, its length first */
+			memcpy(o, v, len);
+			o += len;
+			p = v + len;
+			if ((v = der_tlv(p, atv_end, &tag, &vlen)) == NULL ||
+			    vlen != (size_t)(atv_end - v))
+				return k;
+			/* UTF8String, PrintableString, IA5String, VisibleString */
+			if (tag != 0x0c && tag != 0x13 && tag != 0x16 && tag != 0x1a)
+				return k;
+			*o++ = '=';
+			for (i = 0; i < vlen; i++) {
+				if (v[i] == 0 || v[i] >= 0x80)
+					return k;
+				if (strchr(" \t\n\v\f\r", v[i]) == NULL)
+					*o++ = (unsigned char)(v[i] >= 'A' && v[i] <= 'Z' ?
+					    v[i] - 'A' + 'a' : v[i]);
+			}
+			*o++ = ';';
+			p = atv_end;
+		}
+	}
+	*keyed = true;
+	*keylen = (size_t)(o - k);
+	return k;
+}
+
+/* Base64 to DER: the first chars of b64 (a multiple of 4), or all of it. */
+static unsigned char *
+b64_decode(const char *b64, size_t chars, bool all, size_t *len)
+{
+	unsigned char *out = malloc(chars / 4 * 3 + 1);
+	int n;
+
+	if (out == NULL)
+		return NULL;
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)chars);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock() counts the padding as bytes. */
+	if (all && chars > 0 && b64[chars - 1] == '=')
+		n -= b64[chars - 2] == '=' ? 2 : 1;
+	*len = (size_t)n;
+	return out;
+}
+
+/* The subject of c, from as little of its base64 as holds it. */
+static void
+bundle_subject(struct bundle_cert *c)
+{
+	const unsigned char *at;
+	unsigned char *der;
+	size_t chars = 512, len, atlen;	/* 384 bytes: most CAs' subjects end before */
+	int r;
+
+	if (c->b64len % 4 != 0)
+		return;
+	for (;;) {
+		bool all = chars >= c->b64len;
+
+		if (all)
+			chars = c->b64len;
+		if ((der = b64_decode(c->b64, chars, all, &len)) == NULL)
+			return;
+		r = der_subject(der, len, all, &at, &atlen);
+		if (r == 1 && (c->subj = malloc(atlen)) != NULL) {
+			memcpy(c->subj, at, atlen);
+			c->subjlen = atlen;
+			c->key = name_key(c->subj, atlen, &c->keylen, &c->keyed);
+		}
+		free(der);
+		if (r != 0 || all)
+			return;
+		chars *= 2;
+	}
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+enum { B64_OTHER, B64_CHAR, B64_BLANK };
+
+/*
+ * Find the certificate blocks in text, the way PEM_read_bio() would;
+ * false: something it might read otherwise (then OpenSSL reads the file).
+ */
+static bool
+bundle_scan(struct bundle *b, char *text, size_t n)
+{
+	static const char begin[] = "-----BEGIN ", end_[] = "-----END ";
+	char *line = text, *eol, *label = NULL, *lend, *body_end;
+	struct bundle_cert *c = NULL;
+	bool in = false, cert = false;
+	unsigned char b64class[256];
+	size_t i;
+
+	/* One table look-up per character: the bundle is ~200 K of base64. */
+	memset(b64class, B64_OTHER, sizeof(b64class));
+	for (i = 0; b64_alphabet[i] != '\0'; i++)
+		b64class[(unsigned char)b64_alphabet[i]] = B64_CHAR;
+	b64class[' '] = b64class['\t'] = B64_BLANK;
+	for (; line < text + n; line = eol + 1) {
+		if ((eol = memchr(line, '\n', (size_t)(text + n - line))) == NULL)
+			eol = text + n;
+		lend = eol;
+		while (lend > line && (lend[-1] == '\r' || lend[-1] == ' ' || lend[-1] == '\t'))
+			lend--;
+		if (!in) {
+			if ((size_t)(lend - line) <= sizeof(begin) - 1 + 5 ||
+			    memcmp(line, begin, sizeof(begin) - 1) != 0 ||
+			    memcmp(lend - 5, "-----", 5) != 0)
+				continue;
+			label = line + sizeof(begin) - 1;
+			*(lend - 5) = '\0';
+			in = true;
+			cert = strcmp(label, PEM_STRING_X509) == 0 ||
+			    strcmp(label, PEM_STRING_X509_OLD) == 0 ||
+			    strcmp(label, PEM_STRING_X509_TRUSTED) == 0;
+			if (!cert)
+				continue;
+			if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
+				return false;
+			b->certs = c;
+			c += b->n++;
+			memset(c, 0, sizeof(*c));
+			c->aux = strcmp(label, PEM_STRING_X509_TRUSTED) == 0;
+			body_end = eol < text + n ?
+			    memmem(eol, (size_t)(text + n - eol), "\n-----END ", 10) : NULL;
+			if (body_end == NULL ||
+			    (c->b64 = malloc((size_t)(body_end - eol) + 1)) == NULL)
+				return false;
+		} else if ((size_t)(lend - line) >= sizeof(end_) - 1 &&
+		    memcmp(line, end_, sizeof(end_) - 1) == 0) {
+			/* PEM_read_bio() wants the same label, and '=' only at the end. */
+			if ((size_t)(lend - line) != sizeof(end_) - 1 + strlen(label) + 5 ||
+			    memcmp(line + sizeof(end_) - 1, label, strlen(label)) != 0 ||
+			    memcmp(lend - 5, "-----", 5) != 0)
+				return false;
+			in = false;
+			if (!cert)
+				continue;
+			if (c->b64len < 4 || c->b64len % 4 != 0 ||
+			    memchr(c->b64, '=', c->b64len - 2) != NULL ||
+			    (c->b64len >= 2 && c->b64[c->b64len - 2] == '=' && c->b64[c->b64len - 1] != '='))
+				return false;
+		} else if (cert) {
+			char *to = c->b64 + c->b64len;
+
+			for (; line < lend; line++) {
+				unsigned char k = b64class[(unsigned char)*line];
+
+				if (k == B64_CHAR)
+					*to++ = *line;
+				else if (k != B64_BLANK)
+					return false;	/* a PEM header, or not base64 */
+			}
+			c->b64len = (size_t)(to - c->b64);
+		}
+	}
+	return !in;
+}
+
+/* Read the file once and index its certificates. */
+static void
+bundle_index(struct bundle *b)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t got = 0, i;
+	FILE *f;
+
+	b->indexed = true;
+	/* A regular file only: a FIFO would block (OpenSSL's loader too). */
+	if (stat(b->path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f = fopen(b->path, "r")) == NULL)
+		return;		/* as OpenSSL's file lookup: no CAs */
+	if (st.st_size <= BUNDLE_MAX && (text = malloc((size_t)st.st_size + 1)) != NULL)
+		got = fread(text, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (text == NULL || got != (size_t)st.st_size || !bundle_scan(b, text, got)) {
+		b->whole = true;
+	} else {
+		for (i = 0; i < b->n; i++)
+			bundle_subject(&b->certs[i]);
+	}
+	free(text);
+}
+
+/* The certificates of c's name go into the store, decoded in full. */
+static void
+bundle_add(X509_STORE *store, struct bundle_cert *c)
+{
+	unsigned char *der;
+	const unsigned char *p;
+	size_t len;
+	X509 *x;
+
+	c->added = true;
+	if ((der = b64_decode(c->b64, c->b64len, true, &len)) == NULL)
+		return;
+	p = der;
+	x = c->aux ? d2i_X509_AUX(NULL, &p, (long)len) : d2i_X509(NULL, &p, (long)len);
+	if (x != NULL)
+		(void)X509_STORE_add_cert(store, x);	/* 1 also when there already */
+	X509_free(x);
+	free(der);
+}
+
+static int
+bundle_get(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
+    X509_OBJECT *ret)
+{
+	struct bundle *b = X509_LOOKUP_get_method_data(lu);
+	X509_STORE *store = X509_LOOKUP_get_store(lu);
+	const unsigned char *der;
+	unsigned char *key = NULL;
+	size_t derlen, keylen = 0, i;
+	bool keyed = false, any = false;
+	X509_OBJECT *o;
+	int ok = 0;
+
+	if (type != X509_LU_X509 || b == NULL || store == NULL)
+		return 0;
+	if (!b->indexed) {
+		bundle_index(b);
+		if (b->whole)
+			(void)X509_load_cert_crl_file(lu, b->path, X509_FILETYPE_PEM);
+	}
+	if (b->whole)
+		any = true;	/* all of it in the store, or none */
+	else if (X509_NAME_get0_der(name, &der, &derlen) == 1)
+		key = name_key(der, derlen, &keylen, &keyed);
+	for (i = 0; !b->whole && i < b->n; i++) {
+		struct bundle_cert *c = &b->certs[i];
+		const unsigned char *p = c->subj;
+
+		if (c->subj == NULL || (keyed && c->keyed &&
+		    (keylen != c->keylen || memcmp(key, c->key, keylen) != 0)))
+			continue;
+		if (c->subject == NULL &&
+		    (c->subject = d2i_X509_NAME(NULL, &p, (long)c->subjlen)) == NULL) {
+			free(c->subj);	/* not a Name: never a match */
+			c->subj = NULL;
+			continue;
+		}
+		if (X509_NAME_cmp(c->subject, name) != 0)
+			continue;
+		any = true;
+		if (!c->added)
+			bundle_add(store, c);
+	}
+	free(key);
+	if (!any)
+		return 0;
+	if (!X509_STORE_lock(store))
+		return 0;
+	o = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), type, name);
+	if (o != NULL && X509_OBJECT_set1_X509(ret, X509_OBJECT_get0_X509(o)) == 1) {
+		/*
+		 * The answer borrows the store's reference, as OpenSSL's own
+		 * lookups' answers do: X509_STORE_CTX_get_by_subject() takes
+		 * a reference of its own and never frees what a lookup returned.
+		 */
+		X509_free(X509_OBJECT_get0_X509(ret));
+		ok = 1;
+	}
+	X509_STORE_unlock(store);
+	ERR_clear_error();
+	return ok;
+}
+
+static void
+bundle_free(X509_LOOKUP *lu)
+{
+	struct bundle *b = X509_LOOKUP_get_method_data(lu);
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		free(b->certs[i].b64);
+		free(b->certs[i].subj);
+		free(b->certs[i].key);
+		X509_NAME_free(b->certs[i].subject);
+	}
+	free(b->certs);
+	free(b->path);
+	free(b);
+}
+
+/*
+ * What X509_STORE_set_default_paths() sets up, with the file read on
+ * demand: the bundle file (SSL_CERT_FILE or the default, as OpenSSL picks
+ * it; secure_getenv: ignored when setuid), then the hashed directory
+ * (SSL_CERT_DIR or the default), which reads only the files of the hash
+ * asked for, and only when asked.  Its third lookup, the default store
+ * URI, is left out: in OpenSSL 3.0 that URI is the same directory, read
+ * for the same <hash>.<n> files, and adding it opens an OSSL_STORE at once
+ * (4.7 M instructions, loader fetch included; ~1 M more per question).
+ */
+static int
+system_store(struct pgr_tlsv *v)
+{
+	const char *file = secure_getenv(X509_get_default_cert_file_env());
+	struct bundle *b;
+	X509_LOOKUP *lu;
+
+	if (file == NULL)
+		file = X509_get_default_cert_file();
+	if ((v->bundle_meth = X509_LOOKUP_meth_new("pgreach system bundle")) == NULL ||
+	    X509_LOOKUP_meth_set_get_by_subject(v->bundle_meth, bundle_get) != 1 ||
+	    X509_LOOKUP_meth_set_free(v->bundle_meth, bundle_free) != 1 ||
+	    (lu = X509_STORE_add_lookup(v->store, v->bundle_meth)) == NULL)
+		return -1;
+	if ((b = calloc(1, sizeof(*b))) == NULL || (b->path = strdup(file)) == NULL ||
+	    X509_LOOKUP_set_method_data(lu, b) != 1) {
+		if (b != NULL)
+			free(b->path);
+		free(b);
+		return -1;
+	}
+	if ((lu = X509_STORE_add_lookup(v->store, X509_LOOKUP_hash_dir())) == NULL ||
+	    X509_LOOKUP_add_dir(lu, NULL, X509_FILETYPE_DEFAULT) != 1)
+		return -1;
+	ERR_clear_error();
+	return 0;
 }
 
 /* The file is there, regular, readable and looks like PEM: checked at once. */
@@ -93,33 +544,14 @@ precheck(const char *rootcert, char *err, size_t errlen)
 	return 0;
 }
 
-/* Fill the store: the file, or the system store; a failure in v->error. */
+/* Fill the store from --sslrootcert; a failure in v->error. */
 static void
 load(struct pgr_tlsv *v)
 {
-	if (v->rootcert != NULL) {
-		if (X509_STORE_load_file(v->store, v->rootcert) != 1)
-			snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
-			    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
-			    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
-	} else {
-		/*
-		 * The system store.  X509_STORE_set_default_paths() also loads
-		 * the default bundle file, parsing every CA in it on each run
-		 * (144 on Debian 12: 194 M instructions, ~16 ms, more than four
-		 * SCRAM logins).  Where the default directory is hashed (Debian,
-		 * Ubuntu, Alpine), its lookup finds the same CAs, one issuer at
-		 * a time and only when a chain is verified.
-		 */
-		const char *dir = getenv(X509_get_default_cert_dir_env());
-
-		if (dir == NULL || dir[0] == '\0')
-			dir = X509_get_default_cert_dir();
-		if (getenv(X509_get_default_cert_file_env()) != NULL ||
-		    !hashed_dir(dir) || X509_STORE_load_path(v->store, dir) != 1)
-			(void)X509_STORE_set_default_paths(v->store);
-		/* No system store: nothing will verify, said per certificate. */
-	}
+	if (X509_STORE_load_file(v->store, v->rootcert) != 1)
+		snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
+		    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
 	ERR_clear_error();
 }
 
@@ -156,7 +588,15 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 	}
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->cv, NULL);
-	if (background) {
+	if (rootcert == NULL) {
+		/* Nothing read until a verification asks: no thread needed. */
+		if (system_store(v) != 0) {
+			pgr_tlsv_free(v);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		v->ready = true;
+	} else if (background) {
 		sigset_t all, old;
 
 		/* Signals stay with the main thread. */
@@ -165,7 +605,7 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 		v->loader_started = pthread_create(&v->loader, NULL, loader, v) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	if (!v->loader_started) {
+	if (!v->ready && !v->loader_started) {
 		load(v);
 		v->ready = true;
 		if (v->error[0] != '\0') {
@@ -209,6 +649,7 @@ pgr_tlsv_free(struct pgr_tlsv *v)
 	if (v->loader_started)
 		pthread_join(v->loader, NULL);
 	X509_STORE_free(v->store);
+	X509_LOOKUP_meth_free(v->bundle_meth);	/* after the store's lookups */
 	pthread_cond_destroy(&v->cv);
 	pthread_mutex_destroy(&v->mu);
 	free(v->rootcert);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -216,6 +217,223 @@ START_TEST(test_background_load)
 }
 END_TEST
 
+/*
+ * The system store read on demand gives the facts OpenSSL's own default
+ * store gives (X509_STORE_set_default_paths(): every CA of the bundle
+ * parsed first).  SSL_CERT_FILE is a bundle made here: other CAs first, a
+ * second, expired "Lab CA" with another key, before the real one (the
+ * lookup must offer every certificate of a name), the lab CA as TRUSTED CERTIFICATE or plain;
+ * SSL_CERT_DIR a hashed directory with one more CA, or empty.
+ */
+static const struct {
+	const char *what;
+	bool lab_ca_in_file;	/* the lab CA in the bundle */
+	bool trusted_form;	/* ... as a TRUSTED CERTIFICATE block */
+	bool lab_ca_in_dir;	/* the lab CA in the hashed directory */
+	bool twin;		/* the expired "Lab CA" in the bundle */
+	const char *twin_cn;	/* the twin's name, if not "Lab CA" */
+	const char *extra;	/* appended to the bundle */
+	bool want_verified;
+} stores[] = {
+	{ "bundle without the lab CA", false, false, false, true, NULL, NULL, false },
+	{ "lab CA in the bundle", true, false, false, true, NULL, NULL, true },
+	{ "lab CA in the bundle, TRUSTED CERTIFICATE", true, true, false, true, NULL, NULL, true },
+	{ "lab CA in the hashed directory only", false, false, true, false, NULL, NULL, true },
+	/* The bundle answers first: the directory is never asked for the name. */
+	{ "lab CA in the directory, its expired twin in the bundle", false, false, true, true, NULL, NULL, false },
+	/* X509_NAME_cmp() folds case and blanks: " LAB   ca " is the same name. */
+	{ "a twin named \" LAB   ca \" in the bundle, the lab CA in the directory", false, false, true, true,
+	  " LAB   ca ", NULL, false },
+	{ "a twin named \"Lab CA2\", the lab CA in the bundle", true, false, false, true, "Lab CA2", NULL, true },
+	/* Odd PEM goes to OpenSSL's loader whole, which rejects the file. */
+	{ "lab CA in the bundle, then a block whose END label differs", true, false, false, false, NULL,
+	  "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END X509 CRL-----\n", false },
+	{ "lab CA in the bundle, then a block with a PEM header", true, false, false, false, NULL,
+	  "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQA=\n-----END CERTIFICATE-----\n", false },
+};
+
+static X509 *
+verify_ref(X509 *x, bool *ok, char *why, size_t whylen)
+{
+	X509_STORE *s = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+
+	ck_assert_int_eq(X509_STORE_set_default_paths(s), 1);
+	ck_assert_int_eq(X509_STORE_CTX_init(ctx, s, x, NULL), 1);
+	*ok = X509_verify_cert(ctx) == 1;
+	snprintf(why, whylen, "%s", *ok ? "" :
+	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(s);
+	return x;
+}
+
+START_TEST(test_system_store_same_facts)
+{
+	char file[] = "/tmp/pgr-check-bundle-XXXXXX", dir[] = "/tmp/pgr-check-dir-XXXXXX";
+	char link[512], why[256];
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *others[3], *twin, *cases[3];
+	FILE *f;
+	int fd, i, j;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = mkstemp(file);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	others[0] = make_cert("Other Root A", k, NULL, NULL, -3600, 86400, NULL);
+	others[1] = make_cert("Other Root B", k, NULL, NULL, -3600, 86400, NULL);
+	others[2] = make_cert("Other Root C", k, NULL, NULL, -3600, 86400, NULL);
+	/* Expired: OpenSSL prefers a time-valid issuer of the name, if offered. */
+	twin = make_cert(stores[_i].twin_cn ? stores[_i].twin_cn : "Lab CA", k, NULL, NULL,
+	    -86400 * 10, -86400 * 2, NULL);
+	for (j = 0; j < 3; j++)
+		PEM_write_X509(f, others[j]);
+	fputs("# a comment line between blocks, as in some bundles\n", f);
+	if (stores[_i].twin)
+		PEM_write_X509(f, twin);
+	if (stores[_i].lab_ca_in_file && stores[_i].trusted_form)
+		PEM_write_X509_AUX(f, ca);
+	else if (stores[_i].lab_ca_in_file)
+		PEM_write_X509(f, ca);
+	if (stores[_i].extra != NULL)
+		fputs(stores[_i].extra, f);
+	fclose(f);
+	snprintf(link, sizeof(link), "%s/%08lx.0", dir, X509_NAME_hash_ex(
+	    X509_get_subject_name(stores[_i].lab_ca_in_dir ? ca : others[0]), NULL, NULL, NULL));
+	ck_assert_ptr_nonnull(f = fopen(link, "w"));
+	PEM_write_X509(f, stores[_i].lab_ca_in_dir ? ca : others[0]);
+	fclose(f);
+	setenv("SSL_CERT_FILE", file, 1);
+	setenv("SSL_CERT_DIR", dir, 1);
+
+	cases[0] = leaf;
+	cases[1] = expired;
+	cases[2] = stranger;
+	for (i = 0; i < 3; i++) {
+		struct pgr_cert c, r;
+		bool ok;
+
+		fill(&c, cases[i], "db.example", false);
+		fill(&r, cases[i], "db.example", true);	/* --sslrootcert, for the other facts */
+		verify_ref(cases[i], &ok, why, sizeof(why));
+		ck_assert_msg(c.verified == ok && strcmp(c.verify_error, why) == 0,
+		    "%s, case %d: on demand %d \"%s\", OpenSSL's default store %d \"%s\"",
+		    stores[_i].what, i, c.verified, c.verify_error, ok, why);
+		if (i == 0)
+			ck_assert_msg(c.verified == stores[_i].want_verified, "%s: %s",
+			    stores[_i].what, c.verify_error);
+		ck_assert_str_eq(c.subject, r.subject);
+		ck_assert_str_eq(c.issuer, r.issuer);
+		ck_assert_str_eq(c.sans, r.sans);
+		ck_assert_int_eq(c.hostname_match, r.hostname_match);
+		ck_assert_int_eq(c.days_left, r.days_left);
+		ck_assert_str_eq(c.chain_pem, r.chain_pem);
+		if (stores[_i].want_verified)
+			ck_assert(c.verified == r.verified && strcmp(c.verify_error, r.verify_error) == 0);
+		free(c.chain_pem);
+		free(r.chain_pem);
+	}
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+	unlink(link);
+	rmdir(dir);
+	unlink(file);
+	for (j = 0; j < 3; j++)
+		X509_free(others[j]);
+	X509_free(twin);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
+/*
+ * Every CA of this machine's own bundle, as a chain of its own, gets the
+ * same verdict from the store read on demand as from OpenSSL's (the
+ * directory left out, so that the bundle has to answer).
+ */
+START_TEST(test_system_bundle_every_ca)
+{
+	const char *path = X509_get_default_cert_file();
+	X509_STORE *ref = X509_STORE_new();
+	struct pgr_tlsv *v;
+	char err[256];
+	X509 *x;
+	FILE *f;
+	int n = 0, verified = 0;
+
+	setenv("SSL_CERT_FILE", path, 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+	if ((f = fopen(path, "r")) == NULL) {
+		X509_STORE_free(ref);
+		return;		/* no system bundle here: nothing to compare */
+	}
+	ck_assert_int_eq(X509_STORE_set_default_paths(ref), 1);
+	ck_assert_int_eq(pgr_tlsv_new(&v, NULL, false, err, sizeof(err)), 0);
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		STACK_OF(X509) *chain = sk_X509_new_null();
+		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+		struct pgr_cert c;
+		bool ok;
+
+		sk_X509_push(chain, x);
+		memset(&c, 0, sizeof(c));
+		pgr_cert_fill(&c, chain, v, "db.example", time(NULL));
+		ck_assert_int_eq(X509_STORE_CTX_init(ctx, ref, x, NULL), 1);
+		ok = X509_verify_cert(ctx) == 1;
+		ck_assert_msg(c.verified == ok && (ok || strcmp(c.verify_error,
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx))) == 0),
+		    "CA %d (%s): on demand %d \"%s\", OpenSSL %d", n, c.subject,
+		    c.verified, c.verify_error, ok);
+		verified += c.verified;
+		n++;
+		free(c.chain_pem);
+		X509_STORE_CTX_free(ctx);
+		sk_X509_free(chain);
+		X509_free(x);
+	}
+	fclose(f);
+	ERR_clear_error();
+	pgr_tlsv_free(v);
+	X509_STORE_free(ref);
+	ck_assert_int_gt(verified, 0);
+}
+END_TEST
+
+static const char *const bad_bodies[] = {
+	NULL, "", "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMA\n-----END CERTIFICATE-----\n",
+	"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n",
+};
+
+/* A bundle that is missing, empty or garbage: nothing verifies, nothing breaks. */
+START_TEST(test_system_store_bad_bundle)
+{
+	char file[] = "/tmp/pgr-check-bundle-XXXXXX", why[256];
+	struct pgr_cert c;
+	int fd = mkstemp(file);
+	bool ok;
+
+	ck_assert_int_ge(fd, 0);
+	if (bad_bodies[_i] == NULL)
+		unlink(file);
+	else
+		ck_assert_int_eq(write(fd, bad_bodies[_i], strlen(bad_bodies[_i])), (ssize_t)strlen(bad_bodies[_i]));
+	close(fd);
+	setenv("SSL_CERT_FILE", file, 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+	fill(&c, leaf, "db.example", false);
+	verify_ref(leaf, &ok, why, sizeof(why));
+	ck_assert(!c.verified && !ok);
+	ck_assert_str_eq(c.verify_error, why);
+	free(c.chain_pem);
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+	unlink(file);
+}
+END_TEST
+
 START_TEST(test_empty_chain)
 {
 	struct pgr_cert c;
@@ -240,6 +458,9 @@ suite(void)
 	tcase_add_test(tc, test_untrusted);
 	tcase_add_test(tc, test_bad_rootcert);
 	tcase_add_test(tc, test_empty_chain);
+	tcase_add_loop_test(tc, test_system_store_same_facts, 0, sizeof(stores) / sizeof(stores[0]));
+	tcase_add_loop_test(tc, test_system_store_bad_bundle, 0, sizeof(bad_bodies) / sizeof(bad_bodies[0]));
+	tcase_add_test(tc, test_system_bundle_every_ca);
 	suite_add_tcase(s, tc);
 	return s;
 }
