@@ -34,6 +34,7 @@
 #include "report/text.h"
 #include "report/verdict.h"
 #include "report/versions.h"
+#include "util/secrets.h"
 
 #define EXIT_UNKNOWN 3
 
@@ -50,7 +51,7 @@ complain(int argc, char **argv, const char *msg, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", msg);
 	for (i = 1; i < argc; i++)
-		pgr_target_scrub(argv[i], buf, len);
+		pgr_secrets_scrub_from(argv[i], buf, len);
 	fprintf(stderr, "%s: %s\n", progname, buf);
 }
 
@@ -508,9 +509,14 @@ main(int argc, char **argv)
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
 	char err[1024];
-	int rc;
+	int rc, i;
 
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* Every secret the command line and the environment carry, first. */
+	atexit(pgr_secrets_clear);	/* wiped on every way out */
+	pgr_secrets_add_env();
+	for (i = 1; i < argc; i++)
+		pgr_secrets_add_from(argv[i]);
 	nagios_out = strcmp(progname, "check_pgreach") == 0;
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);

@@ -22,6 +22,7 @@
 #include "probes/attempt.h"
 #include "probes/clock.h"
 #include "probes/pgmsg.h"
+#include "util/secrets.h"
 
 #define MAX_PARAMS 48
 
@@ -363,10 +364,12 @@ query_step(struct pgr_probe *p, short revents)
 				const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
 				q->status = PGR_QUERY_ERROR;
-				snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "");
-				snprintf(q->message, sizeof(q->message), "%s",
-				    m ? m : PQresultErrorMessage(res));
-				pgr_scrub_secret(q->message, sizeof(q->message),
+				/* The server's bytes: kept only if shaped like a SQLSTATE. */
+				if (ss != NULL && strlen(ss) == 5 &&
+				    strspn(ss, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5)
+					memcpy(q->sqlstate, ss, 6);
+				pgr_secrets_clean(q->message, sizeof(q->message),
+				    m ? m : PQresultErrorMessage(res),
 				    p->target->password);
 			}
 			break;
@@ -381,8 +384,8 @@ queries_begin(struct pgr_probe *p)
 	const char *v;
 
 	if ((v = PQparameterStatus(p->conn, "server_version")) != NULL)
-		snprintf(p->res->login.server_version,
-		    sizeof(p->res->login.server_version), "%s", v);
+		pgr_secrets_clean(p->res->login.server_version,
+		    sizeof(p->res->login.server_version), v, NULL);
 	if (p->cfg->count <= 0) {
 		p->res->query.status = PGR_SKIPPED;
 		probe_finish(p);

@@ -15,7 +15,6 @@
 #define PGR_MAX_ADDRS	16	/* addresses kept per name; the rest are counted */
 #define PGR_ADDRSTRLEN	46	/* INET6_ADDRSTRLEN */
 #define PGR_DETAIL_LEN	256
-#define PGR_MIN_SECRET	4	/* shorter passwords are not scrubbed from messages */
 
 enum pgr_phase {
 	PGR_PH_DNS,

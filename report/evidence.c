@@ -22,6 +22,7 @@
 #include "report/buf.h"
 #include "report/evidence.h"
 #include "report/endpoint.h"
+#include "util/secrets.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -43,7 +44,7 @@
 	"'aws ec2 describe-security-groups', 'heroku data:privatelink' " \
 	"or 'heroku config'"
 
-#define REDACTED	"REDACTED"
+#define REDACTED	PGR_REDACTED
 
 /* ------------------------------------------------------------------ */
 /* Names */
@@ -754,7 +755,7 @@ config_var(struct pgr_ev_heroku_config *c, struct pgr_buf *out, const char *key,
 		return !out->oom;
 	}
 	u.key = strdup(key);
-	u.url = strdup(value);
+	u.url = pgr_secrets_add_from(value) == 0 ? strdup(value) : NULL;
 	u.redacted = redact_url(value);
 	if (oom || u.key == NULL || u.url == NULL || u.redacted == NULL ||
 	    !push(&c->urls, &c->nurls, sizeof(u), &u)) {
