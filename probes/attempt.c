@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include "probes/attempt.h"
 #include "probes/clock.h"
@@ -34,6 +36,15 @@
  * bytes the attempt ends instead.
  */
 #define MAX_LOGIN_BYTES (1024 * 1024)
+
+/*
+ * After the login, single-row mode bounds the rows libpq keeps, not the
+ * size of one: a DataRow announces its length, and libpq makes room for
+ * all of it (up to 2 GiB) and reads on.  The timed query of a smoke test
+ * takes a few hundred bytes a run; past this many bytes on the connection,
+ * rows, notices, errors and parameter status alike, the query fails.
+ */
+#define MAX_SESSION_BYTES (16 * 1024 * 1024)
 
 static int ex_index = -1;
 
@@ -162,6 +173,46 @@ tls_facts(struct pgr_probe *p)
 	if (p->chain == NULL && ssl != NULL && SSL_get_peer_cert_chain(ssl) != NULL)
 		p->chain = X509_chain_up_ref(SSL_get_peer_cert_chain(ssl));
 	capture_cert(p);
+}
+
+/*
+ * A NoticeResponse, kept as a fact.  libpq's default receiver formats it
+ * and hands it to the notice processor, which prints it to stderr as the
+ * server wrote it: escape sequences and forged lines included, in every
+ * output format.  This receiver replaces both.
+ */
+static void
+notice_receiver(void *arg, const PGresult *res)
+{
+	struct pgr_probe *p = arg;
+	struct pgr_attempt *r = p->res;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char raw[PGR_DETAIL_LEN * 4], line[PGR_DETAIL_LEN], *n;
+	size_t old;
+
+	if (r->nnotices++ >= PGR_MAX_NOTICES)
+		return;
+	snprintf(raw, sizeof(raw), "%s %s: %s", sev != NULL ? sev : "NOTICE",
+	    code != NULL ? code : "", msg != NULL ? msg : "");
+	pgr_secrets_clean(line, sizeof(line), raw, p->target->password);
+	explicit_bzero(raw, sizeof(raw));
+	old = r->notices != NULL ? strlen(r->notices) : 0;
+	if ((n = realloc(r->notices, old + strlen(line) + 2)) == NULL)
+		return;
+	if (old > 0)
+		n[old++] = '\n';
+	strcpy(n + old, line);
+	r->notices = n;
+}
+
+/* Never called while the receiver above is installed; never prints. */
+static void
+notice_silence(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
 }
 
 static void
@@ -319,6 +370,121 @@ query_finished(struct pgr_probe *p)
 	query_send(p);
 }
 
+static unsigned long long bytes_received(const struct pgr_probe *p);
+
+/*
+ * libpq's read goes on while the socket has data and its buffer has room,
+ * and a DataRow's announced length gives it room: one PQconsumeInput()
+ * against a fast server can take in hundreds of megabytes and seconds.
+ * Over TLS every byte comes through the SSL object's read BIO, so a filter
+ * BIO put in front of libpq's own meters it: at most READ_SLICE bytes per
+ * step, none past the byte cap or the deadline.  When it holds back,
+ * SSL_read() says WANT_READ, libpq returns what it has, the bytes stay in
+ * the socket and poll() calls again.  A session without TLS has no such
+ * seam in libpq 15; there the cap and the deadline are checked after each
+ * read.
+ */
+#define READ_SLICE (256 * 1024)
+
+static BIO_METHOD *meter_method;
+static pthread_once_t meter_once = PTHREAD_ONCE_INIT;
+
+static int
+meter_read(BIO *b, char *out, int len)
+{
+	struct pgr_probe *p = BIO_get_data(b);
+	int n;
+
+	BIO_clear_retry_flags(b);
+	if (p->read_left <= 0 || bytes_received(p) > MAX_SESSION_BYTES ||
+	    (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline)) {
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	if (len > p->read_left)
+		len = p->read_left;
+	n = BIO_read(BIO_next(b), out, len);
+	if (n > 0)
+		p->read_left -= n;
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static int
+meter_write(BIO *b, const char *in, int len)
+{
+	int n;
+
+	BIO_clear_retry_flags(b);
+	n = BIO_write(BIO_next(b), in, len);
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static long
+meter_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	return BIO_next(b) != NULL ? BIO_ctrl(BIO_next(b), cmd, num, ptr) : 0;
+}
+
+static void
+meter_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_FILTER,
+	    "pgreach read meter");
+
+	if (m != NULL && BIO_meth_set_read(m, meter_read) == 1 &&
+	    BIO_meth_set_write(m, meter_write) == 1 &&
+	    BIO_meth_set_ctrl(m, meter_ctrl) == 1)
+		meter_method = m;
+	else
+		BIO_meth_free(m);
+}
+
+/* Put the meter in front of libpq's read BIO, once the session is up. */
+static void
+meter_tls(struct pgr_probe *p)
+{
+	SSL *ssl = PQsslStruct(p->conn, "OpenSSL");
+	BIO *rbio, *f;
+
+	if (ssl == NULL || (rbio = SSL_get_rbio(ssl)) == NULL)
+		return;
+	pthread_once(&meter_once, meter_init);
+	if (meter_method == NULL || (f = BIO_new(meter_method)) == NULL)
+		return;
+	BIO_set_data(f, p);
+	BIO_set_init(f, 1);
+	/*
+	 * The SSL object owns its read BIO and frees the one it replaces; the
+	 * meter holds its own reference to libpq's BIO, which stays the
+	 * write BIO as it was.
+	 */
+	BIO_up_ref(rbio);
+	BIO_push(f, rbio);
+	SSL_set0_rbio(ssl, f);
+}
+
+/*
+ * After each read: the byte cap, and the deadline, which a server that
+ * keeps the socket readable would otherwise push back to the next turn
+ * of the loop, however long this read took.
+ */
+static bool
+session_over(struct pgr_probe *p)
+{
+	if (bytes_received(p) > MAX_SESSION_BYTES) {
+		query_fail(p, PGR_QUERY_ERROR, "the server sent more than 16 MiB "
+		    "on this connection (a smoke-test query takes a few hundred bytes)");
+		return true;
+	}
+	if (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline) {
+		pgr_probe_expire(p);
+		return true;
+	}
+	return false;
+}
+
 static void
 query_step(struct pgr_probe *p, short revents)
 {
@@ -332,10 +498,13 @@ query_step(struct pgr_probe *p, short revents)
 	}
 	if (!(revents & (POLLIN | POLLERR | POLLHUP)))
 		return;
+	p->read_left = READ_SLICE;
 	if (!PQconsumeInput(p->conn)) {
 		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
 		return;
 	}
+	if (session_over(p))
+		return;
 	while (p->state == PGR_AS_QUERY && !PQisBusy(p->conn)) {
 		res = PQgetResult(p->conn);
 		if (res == NULL) {
@@ -396,6 +565,7 @@ queries_begin(struct pgr_probe *p)
 		query_fail(p, PGR_QUERY_ERROR, "out of memory");
 		return;
 	}
+	meter_tls(p);
 	p->state = PGR_AS_QUERY;
 	query_send(p);
 }
@@ -626,6 +796,8 @@ pgr_probe_start(struct pgr_probe *p)
 	}
 	/* The server's SQLSTATE goes into the message only at this verbosity. */
 	PQsetErrorVerbosity(p->conn, PQERRORS_VERBOSE);
+	PQsetNoticeProcessor(p->conn, notice_silence, NULL);
+	PQsetNoticeReceiver(p->conn, notice_receiver, p);
 	/* connect() has bound the source address, even if no SYN is answered. */
 	local_address(p);
 	p->poll = PGRES_POLLING_WRITING;

@@ -181,7 +181,16 @@ struct pgr_attempt {
 	struct pgr_tls_result	tls;
 	struct pgr_login_result	login;
 	struct pgr_query_result	query;
+	/*
+	 * The server's NoticeResponses (login and queries), the first
+	 * PGR_MAX_NOTICES of them, each cleaned into one line ("NOTICE 01000:
+	 * text"), joined by '\n'; NULL if none.  nnotices counts them all.
+	 */
+	char	*notices;
+	int	 nnotices;
 };
+
+#define PGR_MAX_NOTICES	8
 
 /*
  * A target as given (URL, key=value string or environment variable), after
