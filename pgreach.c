@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,6 +178,41 @@ read_input(const char *path, size_t *lenp, char *err, size_t errlen)
 }
 
 /*
+ * An error about a line of a --targets file names the file and the line
+ * number and never shows the line: under sudo, --targets /etc/shadow
+ * would print a password hash.  Every "quoted" piece of the message (what
+ * libpq and the target parser quote is the input) goes.
+ */
+static void
+unquote(char *err, size_t errlen)
+{
+	char *out = malloc(errlen), *r, *e;
+	size_t o = 0;
+
+	if (out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return;
+	}
+	for (r = err; *r != '\0' && *r != '\n' && o + 1 < errlen; r++) {
+		if (*r != '"') {
+			out[o++] = *r;
+			continue;
+		}
+		e = strchr(r + 1, '"');
+		o += (size_t)snprintf(out + o, errlen - o, "(not shown)");
+		if (o >= errlen)
+			o = errlen - 1;
+		if (e == NULL)
+			break;
+		r = e;
+	}
+	out[o] = '\0';
+	memcpy(err, out, o + 1);
+	explicit_bzero(out, errlen);
+	free(out);
+}
+
+/*
  * --targets FILE: `heroku config` output (its database URLs), or one target
  * per line; blank lines and # comments are skipped.
  */
@@ -220,6 +257,8 @@ targets_from_file(struct pgr_target_list *l, const char *path, char *err,
 		rc = pgr_targets_add(l, p, src, PGR_ROLE_POSTGRES, err, errlen);
 	}
 out:
+	if (rc != 0)
+		unquote(err, errlen);
 	pgr_evidence_free(&cf);
 	explicit_bzero(buf, len);
 	free(buf);
@@ -499,6 +538,21 @@ wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	return 0;
 }
 
+/*
+ * A core dump holds the password (libpq keeps it, and every buffer that
+ * ever read it).  No core file, whatever ulimit -c says, and not
+ * dumpable: no core through a core_pattern pipe either, and no ptrace or
+ * /proc/PID/mem for other processes of the same user.
+ */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -511,6 +565,7 @@ main(int argc, char **argv)
 	char err[1024];
 	int rc, i;
 
+	harden();
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	/* Every secret the command line and the environment carry, first. */
 	atexit(pgr_secrets_clear);	/* wiped on every way out */
@@ -552,6 +607,13 @@ main(int argc, char **argv)
 	/* The bundle's cmdline.txt: every argument's password already REDACTED. */
 	rep.argv = pgr_bundle_argv(argc, argv);
 	rep.argc = rep.argv != NULL ? argc : 0;
+	/*
+	 * The targets are parsed into copies and the registry knows every
+	 * password: argv need not hold them any longer, and any user can read
+	 * it in /proc/PID/cmdline while the run lasts.
+	 */
+	for (i = 1; i < argc; i++)
+		pgr_secrets_mask(argv[i]);
 	rep.targets = targets.v;
 	rep.ntargets = targets.n;
 	ro = (struct pgr_run_opts){

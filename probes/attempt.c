@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 
@@ -691,11 +692,90 @@ login_flooded(struct pgr_probe *p)
 	probe_finish(p);
 }
 
+/*
+ * Is the server's identity verified?  libpq checked the chain itself under
+ * verify-ca and verify-full; otherwise pgreach's own check of the chain
+ * (system store or --sslrootcert) and of the host name decides.
+ */
+static bool
+identity_verified(const struct pgr_probe *p)
+{
+	const struct pgr_cert *c = &p->res->tls.cert;
+
+	if (p->res->tls.status != PGR_OK)
+		return false;
+	if (strncmp(sslmode_of(p), "verify-", 7) == 0)
+		return true;
+	return c->present && c->verified && c->hostname_match;
+}
+
+/*
+ * The first authentication request, read before libpq answers it: libpq
+ * 15 has no require_auth (16 has), and answers a cleartext request with
+ * the password within the same PQconnectPoll() call that reads it.  The
+ * bytes are only peeked at (SSL_peek, MSG_PEEK): libpq then reads them as
+ * if nobody had looked.  Returns false when the attempt ended here.
+ */
+static bool
+auth_check(struct pgr_probe *p)
+{
+	static const struct { int code; const char *name; } methods[] = {
+		{ 0, "trust" }, { 3, "password" }, { 5, "md5" }, { 7, "gss" },
+		{ 9, "sspi" }, { 10, "scram-sha-256" },
+	};
+	struct pgr_login_result *l = &p->res->login;
+	unsigned char b[256];
+	SSL *ssl = PQsslStruct(p->conn, "OpenSSL");
+	int n, code;
+	size_t i;
+
+	if (p->auth_seen || PQstatus(p->conn) != CONNECTION_AWAITING_RESPONSE)
+		return true;
+	if (ssl != NULL)
+		n = SSL_peek(ssl, b, sizeof(b));
+	else
+		n = (int)recv(PQsocket(p->conn), b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	if (ssl != NULL && n <= 0)
+		ERR_clear_error();	/* WANT_READ: libpq must not see it */
+	if (n < 9 || b[0] != 'R')
+		return true;	/* not yet, or not an auth request: libpq's to judge */
+	p->auth_seen = true;
+	code = (int)((uint32_t)b[5] << 24 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 8 | b[8]);
+	snprintf(l->auth_method, sizeof(l->auth_method), "other");
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].code == code)
+			snprintf(l->auth_method, sizeof(l->auth_method), "%s",
+			    methods[i].name);
+	/*
+	 * With SCRAM-SHA-256-PLUS offered over TLS, libpq's default
+	 * channel_binding=prefer binds the exchange to this very certificate:
+	 * a man in the middle learns nothing.  The list is NUL-separated.
+	 */
+	if (code == 10 && ssl != NULL &&
+	    memmem(b + 9, (size_t)n - 9, "SCRAM-SHA-256-PLUS", 19) != NULL)
+		snprintf(l->auth_method, sizeof(l->auth_method), "scram-sha-256-plus");
+	if (code != 3 || identity_verified(p))
+		return true;
+	/* The password itself, to a server nobody vouched for: not sent. */
+	l->status = PGR_LOGIN_ERROR;
+	l->ms = since(p);
+	snprintf(l->message, sizeof(l->message), "the server asked for the "
+	    "password in cleartext and its identity is not verified (%s): "
+	    "pgreach did not send it; use sslmode=verify-full to allow it",
+	    p->res->tls.status != PGR_OK ? "no TLS" :
+	    p->res->tls.cert.verified ? "certificate not issued to this host name" :
+	    "certificate not verified");
+	probe_finish(p);
+	return false;
+}
+
 static void
 connect_step(struct pgr_probe *p)
 {
 	ConnStatusType after;
 
+	if (!auth_check(p))
+		return;
 	p->poll = PQconnectPoll(p->conn);
 	after = PQstatus(p->conn);
 	if (p->poll == PGRES_POLLING_FAILED) {

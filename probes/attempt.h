@@ -51,6 +51,7 @@ struct pgr_probe {
 	STACK_OF(X509)		*chain;		/* peer chain copied mid-handshake */
 	char			 libpq_error[PGR_DETAIL_LEN];
 	int			 read_left;	/* TLS bytes this step may still read */
+	bool			 auth_seen;	/* the first auth request was looked at */
 };
 
 void	pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,

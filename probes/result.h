@@ -159,6 +159,13 @@ struct pgr_login_result {
 	char	sqlstate[6];		/* "" if none */
 	char	message[PGR_DETAIL_LEN];	/* server's or libpq's message, secret-free */
 	char	server_version[32];	/* "15.18", "" if unknown */
+	/*
+	 * What the server's first authentication request asked for: "trust"
+	 * (AuthenticationOk at once), "password" (cleartext), "md5",
+	 * "scram-sha-256", "scram-sha-256-plus" (channel binding offered),
+	 * "gss", "sspi", "other"; "" if the login never got that far.
+	 */
+	char	auth_method[24];
 };
 
 struct pgr_query_result {

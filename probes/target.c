@@ -406,7 +406,11 @@ pgr_target_url(const struct pgr_target *t)
 		strncat(buf, i == 0 ? "?" : "&", sizeof(buf) - strlen(buf) - 1);
 		pct_encode(buf, sizeof(buf), t->extra_keys[i]);
 		strncat(buf, "=", sizeof(buf) - strlen(buf) - 1);
-		pct_encode(buf, sizeof(buf), t->extra_vals[i]);
+		/* sslpassword: the client key's passphrase, a secret like the password */
+		if (strstr(t->extra_keys[i], "password") != NULL)
+			strncat(buf, PGR_REDACTED, sizeof(buf) - strlen(buf) - 1);
+		else
+			pct_encode(buf, sizeof(buf), t->extra_vals[i]);
 	}
 	if (t->sslmode != NULL) {
 		strncat(buf, t->nextra == 0 ? "?sslmode=" : "&sslmode=", sizeof(buf) - strlen(buf) - 1);

@@ -153,7 +153,7 @@ attempt_json(const struct pgr_attempt *a)
 	    "{s:s,s:o,s:i,s:o"
 	    ",s:{s:s,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}"
-	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o}"
+	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
 	    "address", a->address, "local_address", str_or_null(a->local),
 	    "family", a->family,
@@ -177,6 +177,7 @@ attempt_json(const struct pgr_attempt *a)
 	    "sqlstate", str_or_null(a->login.sqlstate),
 	    "message", str_or_null(a->login.message),
 	    "server_version", str_or_null(a->login.server_version),
+	    "auth_method", str_or_null(a->login.auth_method),
 	    "query", "status", pgr_err_name(q->status),
 	    "ms", phase_ms(q->status, q->ms),
 	    "duration_ms", phase_duration(q->status, q->ms, a->login.ms),

@@ -970,6 +970,23 @@ pgr_secrets_scrub_dup(const char *s)
 	return out.p;
 }
 
+void
+pgr_secrets_mask(char *text)
+{
+	size_t n, i, vs, ve;
+
+	if (text == NULL)
+		return;
+	n = strlen(text);
+	for (i = 0; i < n; i++)
+		if ((keyed_value(text, n, i, &vs, &ve) ||
+		    (i + 3 <= n && memcmp(text + i, "://", 3) == 0 &&
+		    url_password(text, n, i, false, &vs, &ve))) && vs > i) {
+			memset(text + vs, 'x', ve - vs);
+			i = ve - 1;
+		}
+}
+
 /* ------------------------------------------------------------------ */
 /* Escaping for terminals */
 

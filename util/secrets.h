@@ -88,6 +88,13 @@ void	pgr_secrets_scrub_from(const char *raw, char *buf, size_t cap);
  */
 long	pgr_secrets_scrub_buf(char **data, size_t *len);
 
+/*
+ * Overwrite, in place and keeping its length, every password written in
+ * text (URL userinfo, password=, sslpassword=, PGPASSWORD=) with 'x': for
+ * argv, which /proc/PID/cmdline shows to every user for the whole run.
+ */
+void	pgr_secrets_mask(char *text);
+
 /* A scrubbed copy of s, or NULL out of memory. */
 char	*pgr_secrets_scrub_dup(const char *s);
 
