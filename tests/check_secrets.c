@@ -1,6 +1,5 @@
 /*
  * The secrets module: what is registered, and every form a scrub finds.
- * Check forks each test, so each starts with an empty registry.
  */
 #include <check.h>
 #include <stdio.h>
@@ -345,6 +344,9 @@ suite(void)
 {
 	Suite *s = suite_create("secrets");
 	TCase *tc = tcase_create("secrets");
+
+	/* Each test starts with an empty registry, forked or not (CK_FORK=no). */
+	tcase_add_checked_fixture(tc, pgr_secrets_clear, pgr_secrets_clear);
 
 	tcase_add_loop_test(tc, test_spelled, 0, sizeof(spelled) / sizeof(spelled[0]));
 	tcase_add_test(tc, test_sha256);

@@ -299,7 +299,7 @@ add_value(struct secset *set, const char *s, size_t n, bool pieces)
 		return;
 	}
 	for (o = dec, i = 0; i < n; i++)
-		if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 &&
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
 		    hexval(s[i + 2]) >= 0) {
 			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
