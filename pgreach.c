@@ -550,7 +550,13 @@ harden(void)
 	struct rlimit rl = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &rl);
+#ifndef __SANITIZE_ADDRESS__
+	/*
+	 * Not under ASan: LeakSanitizer stops the process with ptrace at exit,
+	 * which a process that is not dumpable refuses to anyone but root.
+	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 }
 
 int
