@@ -190,15 +190,18 @@ notice_receiver(void *arg, const PGresult *res)
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	char raw[PGR_DETAIL_LEN * 4], line[PGR_DETAIL_LEN], *n;
+	char line[PGR_DETAIL_LEN], *raw, *n;
 	size_t old;
 
 	if (r->nnotices++ >= PGR_MAX_NOTICES)
 		return;
-	snprintf(raw, sizeof(raw), "%s %s: %s", sev != NULL ? sev : "NOTICE",
-	    code != NULL ? code : "", msg != NULL ? msg : "");
+	/* Whole, so that the scrub sees every secret whole before the cut. */
+	if (asprintf(&raw, "%s %s: %s", sev != NULL ? sev : "NOTICE",
+	    code != NULL ? code : "", msg != NULL ? msg : "") < 0)
+		return;
 	pgr_secrets_clean(line, sizeof(line), raw, p->target->password);
-	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(raw, strlen(raw));
+	free(raw);
 	old = r->notices != NULL ? strlen(r->notices) : 0;
 	if ((n = realloc(r->notices, old + strlen(line) + 2)) == NULL)
 		return;

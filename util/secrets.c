@@ -758,12 +758,15 @@ pgr_secrets_count(void)
 	return n;
 }
 
+static void pgpass_forget(void);
+
 void
 pgr_secrets_clear(void)
 {
 	pthread_rwlock_wrlock(&registry_lock);
 	set_free(&registry);
 	pthread_rwlock_unlock(&registry_lock);
+	pgpass_forget();
 }
 
 /* ------------------------------------------------------------------ */
@@ -831,6 +834,50 @@ read_small(const char *path, size_t *lenp)
 	return buf;
 }
 
+/*
+ * The last password file read, kept: a --targets file of 20 000 targets
+ * without passwords asks for the same file 40 000 times (with siblings).
+ * Targets are parsed on one thread, before the probes.
+ */
+static struct {
+	char	*path;
+	char	*buf;		/* NULL: missing or unreadable */
+	size_t	 len;
+} pgpass_cache;
+static pthread_mutex_t pgpass_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A private copy of the file at path (cached), or NULL. */
+static char *
+pgpass_read(const char *path, size_t *lenp)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&pgpass_lock);
+	if (pgpass_cache.path == NULL || strcmp(pgpass_cache.path, path) != 0) {
+		free(pgpass_cache.path);
+		free_wiped(pgpass_cache.buf, pgpass_cache.len);
+		pgpass_cache.len = 0;
+		pgpass_cache.buf = read_small(path, &pgpass_cache.len);
+		pgpass_cache.path = strdup(path);
+	}
+	if (pgpass_cache.buf != NULL && (copy = malloc(pgpass_cache.len + 1)) != NULL) {
+		memcpy(copy, pgpass_cache.buf, pgpass_cache.len + 1);
+		*lenp = pgpass_cache.len;
+	}
+	pthread_mutex_unlock(&pgpass_lock);
+	return copy;
+}
+
+static void
+pgpass_forget(void)
+{
+	pthread_mutex_lock(&pgpass_lock);
+	free(pgpass_cache.path);
+	free_wiped(pgpass_cache.buf, pgpass_cache.len);
+	memset(&pgpass_cache, 0, sizeof(pgpass_cache));
+	pthread_mutex_unlock(&pgpass_lock);
+}
+
 static int
 pgpass_file(const char *path, const char *host, const char *port,
     const char *db, const char *user)
@@ -839,7 +886,7 @@ pgpass_file(const char *path, const char *host, const char *port,
 	size_t len = 0, i;
 	int rc = 0;
 
-	if ((buf = read_small(path, &len)) == NULL)
+	if ((buf = pgpass_read(path, &len)) == NULL)
 		return 0;
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -865,18 +912,33 @@ pgpass_file(const char *path, const char *host, const char *port,
 	return rc;
 }
 
+/* Our login name and home directory, looked up once (NSS reads files). */
+static char *login_name, *login_home;
+static pthread_once_t login_once = PTHREAD_ONCE_INIT;
+
+static void
+login_lookup(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL) {
+		login_name = strdup(pw->pw_name);
+		login_home = strdup(pw->pw_dir);
+	}
+}
+
 int
 pgr_secrets_add_pgpass(const char *passfile, const char *host, int port,
     const char *dbname, const char *user)
 {
-	struct passwd *pw = getpwuid(getuid());
 	char path[4096], portbuf[16];
 	const char *home;
 
+	pthread_once(&login_once, login_lookup);
 	if (user == NULL || user[0] == '\0')
 		user = getenv("PGUSER");
-	if ((user == NULL || user[0] == '\0') && pw != NULL)
-		user = pw->pw_name;
+	if (user == NULL || user[0] == '\0')
+		user = login_name;
 	if (user == NULL)
 		user = "";
 	if (dbname == NULL || dbname[0] == '\0')
@@ -892,12 +954,14 @@ pgr_secrets_add_pgpass(const char *passfile, const char *host, int port,
 	if (passfile != NULL && passfile[0] != '\0')
 		return pgpass_file(passfile, host, portbuf, dbname, user);
 	/* libpq 15 takes the home directory from the password database. */
-	home = pw != NULL ? pw->pw_dir : NULL;
+	home = login_home;
 	if (home != NULL && snprintf(path, sizeof(path), "%s/.pgpass", home) <
 	    (int)sizeof(path) && pgpass_file(path, host, portbuf, dbname, user) != 0)
 		return -1;
 	home = getenv("HOME");
-	if (home != NULL && snprintf(path, sizeof(path), "%s/.pgpass", home) <
+	/* Under sudo, HOME may name another user's file: that one too. */
+	if (home != NULL && (login_home == NULL || strcmp(home, login_home) != 0) &&
+	    snprintf(path, sizeof(path), "%s/.pgpass", home) <
 	    (int)sizeof(path))
 		return pgpass_file(path, host, portbuf, dbname, user);
 	return 0;
