@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "probes/target.h"
-#include "probes/target.h"
+#include "util/secrets.h"
 
 enum {
 	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
@@ -159,7 +159,7 @@ push(const char **list, size_t *n, const char *v, const char *opt, char *err,
 static const char *
 shown(const char *arg, char *buf, size_t len)
 {
-	size_t n = strlen(arg) * 8 + 16;	/* room for REDACTED */
+	size_t n = strlen(arg) * 8 + 16;	/* room for PGR_REDACTED */
 	char *tmp = malloc(n);
 
 	if (tmp == NULL) {
@@ -167,7 +167,7 @@ shown(const char *arg, char *buf, size_t len)
 		return buf;
 	}
 	snprintf(tmp, n, "%s", arg);
-	pgr_target_scrub(arg, tmp, n);
+	pgr_secrets_scrub_from(arg, tmp, n);
 	snprintf(buf, len, "%s", tmp);
 	explicit_bzero(tmp, n);
 	free(tmp);

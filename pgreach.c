@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "report/thresholds.h"
 #include "report/versions.h"
 #include "report/writer.h"
+#include "util/secrets.h"
 
 #define EXIT_UNKNOWN 3
 
@@ -51,7 +54,7 @@ complain(int argc, char **argv, const char *msg, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", msg);
 	for (i = 1; i < argc; i++)
-		pgr_target_scrub(argv[i], buf, len);
+		pgr_secrets_scrub_from(argv[i], buf, len);
 	fprintf(stderr, "%s: %s\n", progname, buf);
 }
 
@@ -208,6 +211,41 @@ read_input(const char *path, size_t *lenp, char *err, size_t errlen)
 }
 
 /*
+ * An error about a line of a --targets file names the file and the line
+ * number and never shows the line: under sudo, --targets /etc/shadow
+ * would print a password hash.  Every "quoted" piece of the message (what
+ * libpq and the target parser quote is the input) goes.
+ */
+static void
+unquote(char *err, size_t errlen)
+{
+	char *out = malloc(errlen), *r, *e;
+	size_t o = 0;
+
+	if (out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return;
+	}
+	for (r = err; *r != '\0' && *r != '\n' && o + 1 < errlen; r++) {
+		if (*r != '"') {
+			out[o++] = *r;
+			continue;
+		}
+		e = strchr(r + 1, '"');
+		o += (size_t)snprintf(out + o, errlen - o, "(not shown)");
+		if (o >= errlen)
+			o = errlen - 1;
+		if (e == NULL)
+			break;
+		r = e;
+	}
+	out[o] = '\0';
+	memcpy(err, out, o + 1);
+	explicit_bzero(out, errlen);
+	free(out);
+}
+
+/*
  * --targets FILE: `heroku config` output (its database URLs), or one target
  * per line; blank lines and # comments are skipped.
  */
@@ -252,6 +290,8 @@ targets_from_file(struct pgr_target_list *l, const char *path, char *err,
 		rc = pgr_targets_add(l, p, src, PGR_ROLE_POSTGRES, err, errlen);
 	}
 out:
+	if (rc != 0)
+		unquote(err, errlen);
 	pgr_evidence_free(&cf);
 	explicit_bzero(buf, len);
 	free(buf);
@@ -544,6 +584,27 @@ wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
 	return 0;
 }
 
+/*
+ * A core dump holds the password (libpq keeps it, and every buffer that
+ * ever read it).  No core file, whatever ulimit -c says, and not
+ * dumpable: no core through a core_pattern pipe either, and no ptrace or
+ * /proc/PID/mem for other processes of the same user.
+ */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+#ifndef __SANITIZE_ADDRESS__
+	/*
+	 * Not under ASan: LeakSanitizer stops the process with ptrace at exit,
+	 * which a process that is not dumpable refuses to anyone but root.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -557,10 +618,16 @@ main(int argc, char **argv)
 	struct pgr_run_opts ro;
 	struct pgr_cli c;
 	char err[1024];
-	int rc;
+	int rc, i;
 
+	harden();
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	error_format = format_in(argc, argv);
+	/* Every secret the command line and the environment carry, first. */
+	atexit(pgr_secrets_clear);	/* wiped on every way out */
+	pgr_secrets_add_env();
+	for (i = 1; i < argc; i++)
+		pgr_secrets_add_from(argv[i]);
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
 	error_format = c.format;
@@ -595,6 +662,13 @@ main(int argc, char **argv)
 	/* The bundle's cmdline.txt: every argument's password already REDACTED. */
 	rep.argv = pgr_bundle_argv(argc, argv);
 	rep.argc = rep.argv != NULL ? argc : 0;
+	/*
+	 * The targets are parsed into copies and the registry knows every
+	 * password: argv need not hold them any longer, and any user can read
+	 * it in /proc/PID/cmdline while the run lasts.
+	 */
+	for (i = 1; i < argc; i++)
+		pgr_secrets_mask(argv[i]);
 	rep.targets = targets.v;
 	rep.ntargets = targets.n;
 	ro = (struct pgr_run_opts){

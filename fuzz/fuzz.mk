@@ -1,7 +1,7 @@
 # libFuzzer harnesses: `make fuzz` at the top, or
 #   make -f fuzz/fuzz.mk SRCDIR=. BUILDDIR=.
 # Plain GNU make, kept out of Makefile.am so that automake never sees
-# clang-only flags.  Every library source (probes/, report/) is compiled
+# clang-only flags.  Every library source (util/, probes/, report/) is compiled
 # again with clang, coverage instrumentation and ASan+UBSan; each harness
 # links against those objects and the pkg-config libraries.
 # Needs clang and libclang-rt-14-dev (Debian 12).
@@ -17,7 +17,8 @@ CFLAGS_ALL = $(FUZZ_CFLAGS) $(SAN) -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -I$(SRCDIR) -I$(BUILDDIR) $(PKG_CFLAGS)
 OUT       = $(BUILDDIR)/fuzz
 OBJ       = $(OUT)/obj
-HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report
+HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report \
+	fuzz_secrets
 LIB_SRCS ?= $(wildcard $(SRCDIR)/util/*.c $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c) $(SRCDIR)/tests/support/load.c
 LIB_OBJS  = $(patsubst $(SRCDIR)/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 

@@ -17,11 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include "probes/attempt.h"
 #include "probes/clock.h"
 #include "probes/pgmsg.h"
+#include "util/secrets.h"
 
 #define MAX_PARAMS 48
 
@@ -33,6 +37,15 @@
  * bytes the attempt ends instead.
  */
 #define MAX_LOGIN_BYTES (1024 * 1024)
+
+/*
+ * After the login, single-row mode bounds the rows libpq keeps, not the
+ * size of one: a DataRow announces its length, and libpq makes room for
+ * all of it (up to 2 GiB) and reads on.  The timed query of a smoke test
+ * takes a few hundred bytes a run; past this many bytes on the connection,
+ * rows, notices, errors and parameter status alike, the query fails.
+ */
+#define MAX_SESSION_BYTES (16 * 1024 * 1024)
 
 static int ex_index = -1;
 
@@ -161,6 +174,49 @@ tls_facts(struct pgr_probe *p)
 	if (p->chain == NULL && ssl != NULL && SSL_get_peer_cert_chain(ssl) != NULL)
 		p->chain = X509_chain_up_ref(SSL_get_peer_cert_chain(ssl));
 	capture_cert(p);
+}
+
+/*
+ * A NoticeResponse, kept as a fact.  libpq's default receiver formats it
+ * and hands it to the notice processor, which prints it to stderr as the
+ * server wrote it: escape sequences and forged lines included, in every
+ * output format.  This receiver replaces both.
+ */
+static void
+notice_receiver(void *arg, const PGresult *res)
+{
+	struct pgr_probe *p = arg;
+	struct pgr_attempt *r = p->res;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char line[PGR_DETAIL_LEN], *raw, *n;
+	size_t old;
+
+	if (r->nnotices++ >= PGR_MAX_NOTICES)
+		return;
+	/* Whole, so that the scrub sees every secret whole before the cut. */
+	if (asprintf(&raw, "%s %s: %s", sev != NULL ? sev : "NOTICE",
+	    code != NULL ? code : "", msg != NULL ? msg : "") < 0)
+		return;
+	pgr_secrets_clean(line, sizeof(line), raw, p->target->password);
+	explicit_bzero(raw, strlen(raw));
+	free(raw);
+	old = r->notices != NULL ? strlen(r->notices) : 0;
+	if ((n = realloc(r->notices, old + strlen(line) + 2)) == NULL)
+		return;
+	if (old > 0)
+		n[old++] = '\n';
+	strcpy(n + old, line);
+	r->notices = n;
+}
+
+/* Never called while the receiver above is installed; never prints. */
+static void
+notice_silence(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
 }
 
 static void
@@ -318,6 +374,121 @@ query_finished(struct pgr_probe *p)
 	query_send(p);
 }
 
+static unsigned long long bytes_received(const struct pgr_probe *p);
+
+/*
+ * libpq's read goes on while the socket has data and its buffer has room,
+ * and a DataRow's announced length gives it room: one PQconsumeInput()
+ * against a fast server can take in hundreds of megabytes and seconds.
+ * Over TLS every byte comes through the SSL object's read BIO, so a filter
+ * BIO put in front of libpq's own meters it: at most READ_SLICE bytes per
+ * step, none past the byte cap or the deadline.  When it holds back,
+ * SSL_read() says WANT_READ, libpq returns what it has, the bytes stay in
+ * the socket and poll() calls again.  A session without TLS has no such
+ * seam in libpq 15; there the cap and the deadline are checked after each
+ * read.
+ */
+#define READ_SLICE (256 * 1024)
+
+static BIO_METHOD *meter_method;
+static pthread_once_t meter_once = PTHREAD_ONCE_INIT;
+
+static int
+meter_read(BIO *b, char *out, int len)
+{
+	struct pgr_probe *p = BIO_get_data(b);
+	int n;
+
+	BIO_clear_retry_flags(b);
+	if (p->read_left <= 0 || bytes_received(p) > MAX_SESSION_BYTES ||
+	    (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline)) {
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	if (len > p->read_left)
+		len = p->read_left;
+	n = BIO_read(BIO_next(b), out, len);
+	if (n > 0)
+		p->read_left -= n;
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static int
+meter_write(BIO *b, const char *in, int len)
+{
+	int n;
+
+	BIO_clear_retry_flags(b);
+	n = BIO_write(BIO_next(b), in, len);
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static long
+meter_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	return BIO_next(b) != NULL ? BIO_ctrl(BIO_next(b), cmd, num, ptr) : 0;
+}
+
+static void
+meter_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_FILTER,
+	    "pgreach read meter");
+
+	if (m != NULL && BIO_meth_set_read(m, meter_read) == 1 &&
+	    BIO_meth_set_write(m, meter_write) == 1 &&
+	    BIO_meth_set_ctrl(m, meter_ctrl) == 1)
+		meter_method = m;
+	else
+		BIO_meth_free(m);
+}
+
+/* Put the meter in front of libpq's read BIO, once the session is up. */
+static void
+meter_tls(struct pgr_probe *p)
+{
+	SSL *ssl = PQsslStruct(p->conn, "OpenSSL");
+	BIO *rbio, *f;
+
+	if (ssl == NULL || (rbio = SSL_get_rbio(ssl)) == NULL)
+		return;
+	pthread_once(&meter_once, meter_init);
+	if (meter_method == NULL || (f = BIO_new(meter_method)) == NULL)
+		return;
+	BIO_set_data(f, p);
+	BIO_set_init(f, 1);
+	/*
+	 * The SSL object owns its read BIO and frees the one it replaces; the
+	 * meter holds its own reference to libpq's BIO, which stays the
+	 * write BIO as it was.
+	 */
+	BIO_up_ref(rbio);
+	BIO_push(f, rbio);
+	SSL_set0_rbio(ssl, f);
+}
+
+/*
+ * After each read: the byte cap, and the deadline, which a server that
+ * keeps the socket readable would otherwise push back to the next turn
+ * of the loop, however long this read took.
+ */
+static bool
+session_over(struct pgr_probe *p)
+{
+	if (bytes_received(p) > MAX_SESSION_BYTES) {
+		query_fail(p, PGR_QUERY_ERROR, "the server sent more than 16 MiB "
+		    "on this connection (a smoke-test query takes a few hundred bytes)");
+		return true;
+	}
+	if (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline) {
+		pgr_probe_expire(p);
+		return true;
+	}
+	return false;
+}
+
 static void
 query_step(struct pgr_probe *p, short revents)
 {
@@ -331,10 +502,13 @@ query_step(struct pgr_probe *p, short revents)
 	}
 	if (!(revents & (POLLIN | POLLERR | POLLHUP)))
 		return;
+	p->read_left = READ_SLICE;
 	if (!PQconsumeInput(p->conn)) {
 		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
 		return;
 	}
+	if (session_over(p))
+		return;
 	while (p->state == PGR_AS_QUERY && !PQisBusy(p->conn)) {
 		res = PQgetResult(p->conn);
 		if (res == NULL) {
@@ -363,10 +537,12 @@ query_step(struct pgr_probe *p, short revents)
 				const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
 				q->status = PGR_QUERY_ERROR;
-				snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "");
-				snprintf(q->message, sizeof(q->message), "%s",
-				    m ? m : PQresultErrorMessage(res));
-				pgr_scrub_secret(q->message, sizeof(q->message),
+				/* The server's bytes: kept only if shaped like a SQLSTATE. */
+				if (ss != NULL && strlen(ss) == 5 &&
+				    strspn(ss, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5)
+					memcpy(q->sqlstate, ss, 6);
+				pgr_secrets_clean(q->message, sizeof(q->message),
+				    m ? m : PQresultErrorMessage(res),
 				    p->target->password);
 			}
 			break;
@@ -381,8 +557,8 @@ queries_begin(struct pgr_probe *p)
 	const char *v;
 
 	if ((v = PQparameterStatus(p->conn, "server_version")) != NULL)
-		snprintf(p->res->login.server_version,
-		    sizeof(p->res->login.server_version), "%s", v);
+		pgr_secrets_clean(p->res->login.server_version,
+		    sizeof(p->res->login.server_version), v, NULL);
 	if (p->cfg->count <= 0) {
 		p->res->query.status = PGR_SKIPPED;
 		probe_finish(p);
@@ -393,6 +569,7 @@ queries_begin(struct pgr_probe *p)
 		query_fail(p, PGR_QUERY_ERROR, "out of memory");
 		return;
 	}
+	meter_tls(p);
 	p->state = PGR_AS_QUERY;
 	query_send(p);
 }
@@ -518,11 +695,90 @@ login_flooded(struct pgr_probe *p)
 	probe_finish(p);
 }
 
+/*
+ * Is the server's identity verified?  libpq checked the chain itself under
+ * verify-ca and verify-full; otherwise pgreach's own check of the chain
+ * (system store or --sslrootcert) and of the host name decides.
+ */
+static bool
+identity_verified(const struct pgr_probe *p)
+{
+	const struct pgr_cert *c = &p->res->tls.cert;
+
+	if (p->res->tls.status != PGR_OK)
+		return false;
+	if (strncmp(sslmode_of(p), "verify-", 7) == 0)
+		return true;
+	return c->present && c->verified && c->hostname_match;
+}
+
+/*
+ * The first authentication request, read before libpq answers it: libpq
+ * 15 has no require_auth (16 has), and answers a cleartext request with
+ * the password within the same PQconnectPoll() call that reads it.  The
+ * bytes are only peeked at (SSL_peek, MSG_PEEK): libpq then reads them as
+ * if nobody had looked.  Returns false when the attempt ended here.
+ */
+static bool
+auth_check(struct pgr_probe *p)
+{
+	static const struct { int code; const char *name; } methods[] = {
+		{ 0, "trust" }, { 3, "password" }, { 5, "md5" }, { 7, "gss" },
+		{ 9, "sspi" }, { 10, "scram-sha-256" },
+	};
+	struct pgr_login_result *l = &p->res->login;
+	unsigned char b[256];
+	SSL *ssl = PQsslStruct(p->conn, "OpenSSL");
+	int n, code;
+	size_t i;
+
+	if (p->auth_seen || PQstatus(p->conn) != CONNECTION_AWAITING_RESPONSE)
+		return true;
+	if (ssl != NULL)
+		n = SSL_peek(ssl, b, sizeof(b));
+	else
+		n = (int)recv(PQsocket(p->conn), b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	if (ssl != NULL && n <= 0)
+		ERR_clear_error();	/* WANT_READ: libpq must not see it */
+	if (n < 9 || b[0] != 'R')
+		return true;	/* not yet, or not an auth request: libpq's to judge */
+	p->auth_seen = true;
+	code = (int)((uint32_t)b[5] << 24 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 8 | b[8]);
+	snprintf(l->auth_method, sizeof(l->auth_method), "other");
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].code == code)
+			snprintf(l->auth_method, sizeof(l->auth_method), "%s",
+			    methods[i].name);
+	/*
+	 * With SCRAM-SHA-256-PLUS offered over TLS, libpq's default
+	 * channel_binding=prefer binds the exchange to this very certificate:
+	 * a man in the middle learns nothing.  The list is NUL-separated.
+	 */
+	if (code == 10 && ssl != NULL &&
+	    memmem(b + 9, (size_t)n - 9, "SCRAM-SHA-256-PLUS", 19) != NULL)
+		snprintf(l->auth_method, sizeof(l->auth_method), "scram-sha-256-plus");
+	if (code != 3 || identity_verified(p))
+		return true;
+	/* The password itself, to a server nobody vouched for: not sent. */
+	l->status = PGR_LOGIN_ERROR;
+	l->ms = since(p);
+	snprintf(l->message, sizeof(l->message), "the server asked for the "
+	    "password in cleartext and its identity is not verified (%s): "
+	    "pgreach did not send it; use sslmode=verify-full to allow it",
+	    p->res->tls.status != PGR_OK ? "no TLS" :
+	    p->res->tls.cert.verified ? "certificate not issued to this host name" :
+	    "certificate not verified");
+	probe_finish(p);
+	return false;
+}
+
 static void
 connect_step(struct pgr_probe *p)
 {
 	ConnStatusType after;
 
+	if (!auth_check(p))
+		return;
 	p->poll = PQconnectPoll(p->conn);
 	after = PQstatus(p->conn);
 	if (p->poll == PGRES_POLLING_FAILED) {
@@ -623,6 +879,8 @@ pgr_probe_start(struct pgr_probe *p)
 	}
 	/* The server's SQLSTATE goes into the message only at this verbosity. */
 	PQsetErrorVerbosity(p->conn, PQERRORS_VERBOSE);
+	PQsetNoticeProcessor(p->conn, notice_silence, NULL);
+	PQsetNoticeReceiver(p->conn, notice_receiver, p);
 	/* connect() has bound the source address, even if no SYN is answered. */
 	local_address(p);
 	p->poll = PGRES_POLLING_WRITING;

@@ -21,6 +21,7 @@ struct pgr_attempt_cfg {
 	const char	*query;
 	int		 count;
 	struct pgr_tlsv	*tlsv;
+	double		 deadline;	/* pgr_now_ms() the run ends at; 0: none */
 };
 
 enum pgr_attempt_state {
@@ -49,6 +50,8 @@ struct pgr_probe {
 	double			*qtimes;
 	STACK_OF(X509)		*chain;		/* peer chain copied mid-handshake */
 	char			 libpq_error[PGR_DETAIL_LEN];
+	int			 read_left;	/* TLS bytes this step may still read */
+	bool			 auth_seen;	/* the first auth request was looked at */
 };
 
 void	pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,

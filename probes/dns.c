@@ -13,6 +13,7 @@
 
 #include "probes/clock.h"
 #include "probes/dns.h"
+#include "util/secrets.h"
 
 #define DNS_MAX_SOCKS	16
 
@@ -196,7 +197,10 @@ append_cnames(struct pgr_dns_result *res, const struct ares_addrinfo *ai)
 		snprintf(s + n, len - n, "%s%s -> %s (ttl %d)", n ? "; " : "",
 		    c->alias ? c->alias : "?", c->name ? c->name : "?", c->ttl);
 	}
-	res->cnames = s;
+	/* The DNS server wrote these names: no byte of them reaches a terminal raw. */
+	if ((res->cnames = malloc(4 * len + 1)) != NULL)
+		pgr_text_escape(res->cnames, 4 * len + 1, s, strlen(s));
+	free(s);
 }
 
 static void

@@ -428,7 +428,7 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	e.deadline = e.t0 + o->timeout_s * 1000.0;
 	clock_gettime(CLOCK_REALTIME, &rep->started_at);
 	e.cfg = (struct pgr_attempt_cfg){ o->sslmode, o->sslrootcert, o->query,
-	    o->count, e.tlsv };
+	    o->count, e.tlsv, e.deadline };
 	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));
 	e.tctx = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.tctx));
 	e.leader = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.leader));

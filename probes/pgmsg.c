@@ -5,31 +5,7 @@
 #include <string.h>
 
 #include "probes/pgmsg.h"
-
-void
-pgr_scrub_secret(char *buf, size_t len, const char *secret)
-{
-	static const char red[] = "REDACTED";
-	size_t slen, rlen = sizeof(red) - 1;
-	char *p;
-
-	if (secret == NULL || (slen = strlen(secret)) < PGR_MIN_SECRET)
-		return;
-	for (p = buf; (p = strstr(p, secret)) != NULL; ) {
-		size_t off = (size_t)(p - buf), tail = strlen(p + slen);
-
-		if (off + rlen + tail + 1 > len)
-			tail = len > off + rlen + 1 ? len - off - rlen - 1 : 0;
-		if (off + rlen + 1 > len) {
-			*p = '\0';
-			break;
-		}
-		memmove(p + rlen, p + slen, tail);
-		memcpy(p, red, rlen);
-		p[rlen + tail] = '\0';
-		p += rlen;
-	}
-}
+#include "util/secrets.h"
 
 static bool
 is_sqlstate(const char *p)
@@ -71,17 +47,17 @@ pgr_pgmsg_parse(const char *msg, const char *secret, char sqlstate[6],
 		start = p + strlen(" failed: ");
 	n = strcspn(start, "\n");
 	/*
-	 * Scrub the whole line before cutting it to size, so that no prefix
-	 * of the secret survives at the cut.
+	 * The server wrote this line: scrubbed of every secret of the run,
+	 * whole, before it is escaped for a terminal and cut to size, so that
+	 * no prefix of a secret survives at the cut.
 	 */
-	line = malloc(n * 8 + 16);
+	line = strndup(start, n);
 	if (line == NULL) {
 		snprintf(text, textlen, "(message dropped: out of memory)");
 		return;
 	}
-	snprintf(line, n * 8 + 16, "%.*s", (int)n, start);
-	pgr_scrub_secret(line, n * 8 + 16, secret);
-	snprintf(text, textlen, "%s", line);
+	pgr_secrets_clean(text, textlen, line, secret);
+	explicit_bzero(line, n);
 	free(line);
 }
 

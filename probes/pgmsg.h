@@ -13,16 +13,14 @@
 
 /*
  * Split a libpq error message into the server's SQLSTATE (or "") and its
- * primary message (or libpq's own first line).  secret, if not NULL, is
- * replaced by REDACTED wherever it appears.
+ * primary message (or libpq's own first line), cleaned with
+ * pgr_secrets_clean(): every secret of the run, and secret if not NULL,
+ * replaced by REDACTED, control characters escaped.
  */
 void	pgr_pgmsg_parse(const char *msg, const char *secret, char sqlstate[6],
 	    char *text, size_t textlen);
 
 enum pgr_err pgr_pgmsg_login_code(const char *sqlstate, const char *text);
 enum pgr_err pgr_pgmsg_tls_code(const char *text);
-
-/* Replace every copy of secret in buf by REDACTED. */
-void	pgr_scrub_secret(char *buf, size_t len, const char *secret);
 
 #endif

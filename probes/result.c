@@ -139,8 +139,10 @@ target_result_free(struct pgr_target_result *tr)
 	size_t i;
 
 	free(tr->dns.cnames);
-	for (i = 0; i < tr->nattempts; i++)
+	for (i = 0; i < tr->nattempts; i++) {
 		free(tr->attempts[i].tls.cert.chain_pem);
+		free(tr->attempts[i].notices);
+	}
 	free(tr->attempts);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -15,7 +15,6 @@
 #define PGR_MAX_ADDRS	16	/* addresses kept per name; the rest are counted */
 #define PGR_ADDRSTRLEN	46	/* INET6_ADDRSTRLEN */
 #define PGR_DETAIL_LEN	256
-#define PGR_MIN_SECRET	4	/* shorter passwords are not scrubbed from messages */
 
 enum pgr_phase {
 	PGR_PH_DNS,
@@ -160,6 +159,13 @@ struct pgr_login_result {
 	char	sqlstate[6];		/* "" if none */
 	char	message[PGR_DETAIL_LEN];	/* server's or libpq's message, secret-free */
 	char	server_version[32];	/* "15.18", "" if unknown */
+	/*
+	 * What the server's first authentication request asked for: "trust"
+	 * (AuthenticationOk at once), "password" (cleartext), "md5",
+	 * "scram-sha-256", "scram-sha-256-plus" (channel binding offered),
+	 * "gss", "sspi", "other"; "" if the login never got that far.
+	 */
+	char	auth_method[24];
 };
 
 struct pgr_query_result {
@@ -182,7 +188,16 @@ struct pgr_attempt {
 	struct pgr_tls_result	tls;
 	struct pgr_login_result	login;
 	struct pgr_query_result	query;
+	/*
+	 * The server's NoticeResponses (login and queries), the first
+	 * PGR_MAX_NOTICES of them, each cleaned into one line ("NOTICE 01000:
+	 * text"), joined by '\n'; NULL if none.  nnotices counts them all.
+	 */
+	char	*notices;
+	int	 nnotices;
 };
+
+#define PGR_MAX_NOTICES	8
 
 /*
  * A target as given (URL, key=value string or environment variable), after

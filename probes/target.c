@@ -2,7 +2,9 @@
  * Target parsing.  libpq's own PQconninfoParse() does the work: it knows
  * both URL and key=value syntax, percent-decoding, IPv6 literals and query
  * parameters exactly as the connection will later read them.  What it does
- * not do is keep secrets out of its error messages, so those are scrubbed.
+ * not do is keep secrets out of its error messages, so those are scrubbed,
+ * and every secret a target carries or implies joins the run's registry
+ * (util/secrets.h) before anything can print it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,8 +18,7 @@
 #include <libpq-fe.h>
 
 #include "probes/target.h"
-
-#define REDACTED "REDACTED"
+#include "util/secrets.h"
 
 /* Parameters pgreach sets itself, or that would undo its probing. */
 static const char *const owned_keys[] = {
@@ -35,129 +36,6 @@ is_owned_key(const char *k)
 		if (strcmp(k, owned_keys[i]) == 0)
 			return true;
 	return false;
-}
-
-static void
-replace_all(char *msg, size_t msglen, const char *needle)
-{
-	size_t nlen = strlen(needle), rlen = strlen(REDACTED);
-	char *p = msg;
-
-	if (nlen == 0)
-		return;
-	while ((p = strstr(p, needle)) != NULL) {
-		size_t tail = strlen(p + nlen);
-		size_t off = (size_t)(p - msg);
-
-		if (off + rlen + tail + 1 > msglen)
-			tail = msglen > off + rlen + 1 ? msglen - off - rlen - 1 : 0;
-		if (off + rlen + 1 > msglen) {
-			*p = '\0';
-			return;
-		}
-		memmove(p + rlen, p + nlen, tail);
-		memcpy(p, REDACTED, rlen);
-		p[rlen + tail] = '\0';
-		p += rlen;
-	}
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decode at most n bytes of s into a new string (bad escapes kept). */
-static char *
-pct_decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-	size_t i;
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-static void
-scrub_span(char *msg, size_t msglen, const char *s, size_t n)
-{
-	char *raw, *dec;
-
-	/*
-	 * A secret shorter than PGR_MIN_SECRET would match all over ordinary
-	 * words and garble the message without protecting anything.
-	 */
-	if (n < PGR_MIN_SECRET)
-		return;
-	raw = strndup(s, n);
-	dec = pct_decode(s, n);
-	if (raw != NULL)
-		replace_all(msg, msglen, raw);
-	if (dec != NULL && dec[0] != '\0')
-		replace_all(msg, msglen, dec);
-	free(raw);
-	free(dec);
-}
-
-void
-pgr_target_scrub(const char *raw, char *msg, size_t msglen)
-{
-	const char *p, *at, *colon, *end;
-
-	/* URL userinfo: scheme://user:password@host */
-	p = strstr(raw, "://");
-	if (p != NULL) {
-		p += 3;
-		end = p + strcspn(p, "/?#");
-		at = NULL;
-		for (const char *q = p; q < end; q++)
-			if (*q == '@')
-				at = q;
-		if (at != NULL) {
-			colon = memchr(p, ':', (size_t)(at - p));
-			if (colon != NULL)
-				scrub_span(msg, msglen, colon + 1,
-				    (size_t)(at - colon - 1));
-			/* The whole userinfo too, in case the split differs. */
-			scrub_span(msg, msglen, p, (size_t)(at - p));
-		}
-	}
-	/* password=... in a query string or a key=value string */
-	for (p = raw; (p = strstr(p, "password")) != NULL; p++) {
-		const char *v = p + strlen("password");
-
-		while (*v == ' ')
-			v++;
-		if (*v != '=')
-			continue;
-		v++;
-		while (*v == ' ')
-			v++;
-		if (*v == '\'') {
-			v++;
-			end = strchr(v, '\'');
-			if (end == NULL)
-				end = v + strlen(v);
-		} else
-			end = v + strcspn(v, "& \t\n#");
-		scrub_span(msg, msglen, v, (size_t)(end - v));
-	}
 }
 
 static char *
@@ -406,6 +284,31 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 	return 0;
 }
 
+/*
+ * The secrets libpq will use for this target: its password, the client
+ * key's passphrase, and, when the target names no password, the .pgpass
+ * entry libpq will find for it.  PGPASSWORD is main()'s to add.
+ */
+static int
+register_secrets(const struct pgr_target *t)
+{
+	const char *passfile = NULL;
+	size_t i;
+	int rc = pgr_secrets_add(t->password);
+
+	for (i = 0; i < t->nextra; i++) {
+		if (strcmp(t->extra_keys[i], "sslpassword") == 0 &&
+		    pgr_secrets_add(t->extra_vals[i]) != 0)
+			rc = -1;
+		if (strcmp(t->extra_keys[i], "passfile") == 0)
+			passfile = t->extra_vals[i];
+	}
+	if (t->password == NULL && pgr_secrets_add_pgpass(passfile, t->host,
+	    t->port, t->dbname, t->user) != 0)
+		rc = -1;
+	return rc;
+}
+
 int
 pgr_target_parse(const char *s, const char *source, enum pgr_role role,
     struct pgr_target *out, char *err, size_t errlen)
@@ -437,6 +340,11 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 		    source, scheme);
 		return -1;
 	}
+	/* Before libpq sees it: its error messages may echo any part. */
+	if (pgr_secrets_add_from(s) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	opts = PQconninfoParse(s, &perr);
 	if (opts == NULL) {
 		char msg[512];
@@ -446,7 +354,7 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 		n = strlen(msg);
 		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
-		pgr_target_scrub(s, msg, sizeof(msg));
+		pgr_secrets_scrub_from(s, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: malformed target: %s", source, msg);
 		PQfreemem(perr);
 		return -1;
@@ -456,13 +364,18 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 		char msg[512];
 
 		snprintf(msg, sizeof(msg), "%s", err);
-		pgr_target_scrub(s, msg, sizeof(msg));
+		pgr_secrets_scrub_from(s, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: %s", source, msg);
 		PQconninfoFree(opts);
 		pgr_target_free(out);
 		return -1;
 	}
 	PQconninfoFree(opts);
+	if (register_secrets(out) != 0) {
+		snprintf(err, errlen, "out of memory");
+		pgr_target_free(out);
+		return -1;
+	}
 	if (out->port == PGR_PORT_PGBOUNCER)
 		out->role = PGR_ROLE_PGBOUNCER;
 	out->source = strdup(source);
@@ -502,10 +415,10 @@ pgr_target_url(const struct pgr_target *t)
 	if (t->user != NULL) {
 		pct_encode(buf, sizeof(buf), t->user);
 		if (t->password != NULL)
-			strncat(buf, ":" REDACTED, sizeof(buf) - strlen(buf) - 1);
+			strncat(buf, ":" PGR_REDACTED, sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, "@", sizeof(buf) - strlen(buf) - 1);
 	} else if (t->password != NULL)
-		strncat(buf, ":" REDACTED "@", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, ":" PGR_REDACTED "@", sizeof(buf) - strlen(buf) - 1);
 	if (v6)
 		strncat(buf, "[", sizeof(buf) - strlen(buf) - 1);
 	strncat(buf, t->host, sizeof(buf) - strlen(buf) - 1);
@@ -518,7 +431,11 @@ pgr_target_url(const struct pgr_target *t)
 		strncat(buf, i == 0 ? "?" : "&", sizeof(buf) - strlen(buf) - 1);
 		pct_encode(buf, sizeof(buf), t->extra_keys[i]);
 		strncat(buf, "=", sizeof(buf) - strlen(buf) - 1);
-		pct_encode(buf, sizeof(buf), t->extra_vals[i]);
+		/* sslpassword: the client key's passphrase, a secret like the password */
+		if (strstr(t->extra_keys[i], "password") != NULL)
+			strncat(buf, PGR_REDACTED, sizeof(buf) - strlen(buf) - 1);
+		else
+			pct_encode(buf, sizeof(buf), t->extra_vals[i]);
 	}
 	if (t->sslmode != NULL) {
 		strncat(buf, t->nextra == 0 ? "?sslmode=" : "&sslmode=", sizeof(buf) - strlen(buf) - 1);
@@ -681,7 +598,9 @@ pgr_targets_add_siblings(struct pgr_target_list *l)
 		snprintf(src, sizeof(src), "%s (PgBouncer sibling)", l->v[i].source);
 		sib.source = strdup(src);
 		sib.url = pgr_target_url(&sib);
-		if (sib.source == NULL || sib.url == NULL || list_push(l, &sib) != 0) {
+		/* Another port: maybe another .pgpass entry. */
+		if (sib.source == NULL || sib.url == NULL ||
+		    register_secrets(&sib) != 0 || list_push(l, &sib) != 0) {
 			pgr_target_free(&sib);
 			return -1;
 		}

@@ -30,12 +30,6 @@ int	pgr_parse_long(const char *s, long *out, long min, long max);
 char	*pgr_target_url(const struct pgr_target *t);
 
 /*
- * Replace every copy of the secrets found in raw (a target string) that
- * appears in msg by REDACTED.  Used on messages that echo the input.
- */
-void	pgr_target_scrub(const char *raw, char *msg, size_t msglen);
-
-/*
  * Collect the targets of a run: the arguments, or else the environment
  * (DATABASE_ENDPOINT_<ID>_URL, ..._PGBOUNCER_URL, then DATABASE_URL).  Each
  * Postgres target on 5432 gets a PgBouncer sibling on 5433 unless

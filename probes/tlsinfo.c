@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "probes/tlsinfo.h"
+#include "util/secrets.h"
 
 struct pgr_tlsv {
 	X509_STORE	*store;
@@ -671,6 +672,20 @@ name_text(const X509_NAME *n, char *buf, size_t len)
 	BIO_free(b);
 }
 
+/*
+ * SAN names are the certificate's bytes as sent (subject and issuer come
+ * escaped from XN_FLAG_RFC2253): escaped in place before any output.
+ */
+static void
+escape_field(char *buf, size_t len)
+{
+	char *raw = strdup(buf);
+
+	if (raw != NULL)
+		pgr_text_escape(buf, len, raw, strlen(raw));
+	free(raw);
+}
+
 static void
 sans_text(X509 *x, char *buf, size_t len)
 {
@@ -788,6 +803,7 @@ pgr_cert_fill(struct pgr_cert *c, STACK_OF(X509) *chain,
 	name_text(X509_get_subject_name(leaf), c->subject, sizeof(c->subject));
 	name_text(X509_get_issuer_name(leaf), c->issuer, sizeof(c->issuer));
 	sans_text(leaf, c->sans, sizeof(c->sans));
+	escape_field(c->sans, sizeof(c->sans));
 	c->not_before = asn1_time(X509_get0_notBefore(leaf));
 	c->not_after = asn1_time(X509_get0_notAfter(leaf));
 	secs = difftime(c->not_after, now);

@@ -34,6 +34,7 @@
 #include "util/text.h"
 #include "report/writer.h"
 #include "report/versions.h"
+#include "util/secrets.h"
 
 /*
  * libarchive brings its compressors, libxml2 and ICU (libstdc++ with it):
@@ -61,7 +62,7 @@ static struct {
 	LA_FUNCS(LA_MEMBER)
 } la;
 
-#define REDACTED	"REDACTED"
+#define REDACTED	PGR_REDACTED
 
 /* ------------------------------------------------------------------ */
 /* (Growable buffers: report/buf.c, wiped when they grow and when freed.) */
@@ -1070,6 +1071,8 @@ seal(struct members *m, const struct secrets *s, size_t from)
 		len = strlen(m->v[i].name);
 		if (scrub(s, &m->v[i].name, &len) < 0 ||
 		    scrub(s, &m->v[i].data, &m->v[i].len) < 0 ||
+		    pgr_secrets_scrub_buf(&m->v[i].name, &len) < 0 ||
+		    pgr_secrets_scrub_buf(&m->v[i].data, &m->v[i].len) < 0 ||
 		    !pgr_sha256_hex(m->v[i].data != NULL ? m->v[i].data : "",
 		    m->v[i].len, m->v[i].sha256))
 			return -1;
@@ -1199,10 +1202,10 @@ pgr_bundle_argv(int argc, char *const argv[])
 		for (j = 0; j < argc; j++) {
 			const char *eq = strchr(argv[j], '=');
 
-			pgr_target_scrub(argv[j], buf, cap);
+			pgr_secrets_scrub_from(argv[j], buf, cap);
 			/* --opt=postgres://... : the value alone, too */
 			if (strncmp(argv[j], "--", 2) == 0 && eq != NULL)
-				pgr_target_scrub(eq + 1, buf, cap);
+				pgr_secrets_scrub_from(eq + 1, buf, cap);
 		}
 		out[i] = strdup(buf);
 		explicit_bzero(buf, cap);

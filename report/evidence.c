@@ -23,6 +23,7 @@
 #include "report/evidence.h"
 #include "util/utf8.h"
 #include "report/endpoint.h"
+#include "util/secrets.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -44,7 +45,7 @@
 	"'aws ec2 describe-security-groups', 'heroku data:privatelink' " \
 	"or 'heroku config'"
 
-#define REDACTED	"REDACTED"
+#define REDACTED	PGR_REDACTED
 
 /* ------------------------------------------------------------------ */
 /* Names */
@@ -714,7 +715,7 @@ config_var(struct pgr_ev_heroku_config *c, struct pgr_buf *out, const char *key,
 		return !out->oom;
 	}
 	u.key = strdup(key);
-	u.url = strdup(value);
+	u.url = pgr_secrets_add_from(value) == 0 ? strdup(value) : NULL;
 	u.redacted = redact_url(value);
 	if (oom || u.key == NULL || u.url == NULL || u.redacted == NULL ||
 	    !push(&c->urls, &c->nurls, sizeof(u), &u)) {

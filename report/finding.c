@@ -86,8 +86,12 @@ pgr_findings_add(struct pgr_findings *l, enum pgr_code code,
 void
 pgr_findings_sort(struct pgr_findings *l, size_t from)
 {
-	struct pgr_finding *f = l->v + from;
+	struct pgr_finding *f;
 	size_t i, j, m = l->n > from ? l->n - from : 0;
+
+	if (m < 2)
+		return;		/* and l->v may be NULL: no pointer arithmetic on it */
+	f = l->v + from;
 
 	for (i = 1; i < m; i++)		/* insertion sort: stable */
 		for (j = i; j > 0 && f[j - 1].severity < f[j].severity; j--) {

@@ -127,6 +127,20 @@ cert_json(const struct pgr_cert *c)
 	    "chain_length", (json_int_t)c->chain_len);
 }
 
+/* The server's notices, cleaned at capture, one line each. */
+static json_t *
+notices_json(const struct pgr_attempt *a)
+{
+	json_t *v = json_array();
+	const char *p, *e;
+
+	for (p = a->notices; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		json_array_append_new(v, json_stringn(p, (size_t)(e - p)));
+	}
+	return v;
+}
+
 static json_t *
 attempt_json(const struct pgr_attempt *a)
 {
@@ -137,8 +151,8 @@ attempt_json(const struct pgr_attempt *a)
 	    "{s:s,s:o,s:i,s:o"
 	    ",s:{s:s,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}"
-	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o}"
-	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o}}",
+	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
+	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
 	    "address", a->address, "local_address", str_or_null(a->local),
 	    "family", a->family,
 	    "start_ms", ms(a->start_ms),
@@ -161,6 +175,7 @@ attempt_json(const struct pgr_attempt *a)
 	    "sqlstate", str_or_null(a->login.sqlstate),
 	    "message", str_or_null(a->login.message),
 	    "server_version", str_or_null(a->login.server_version),
+	    "auth_method", str_or_null(a->login.auth_method),
 	    "query", "status", pgr_err_name(q->status),
 	    "ms", phase_ms(q->status, q->ms),
 	    "duration_ms", phase_duration(q->status, q->ms, a->login.ms),
@@ -170,7 +185,8 @@ attempt_json(const struct pgr_attempt *a)
 	    "p95_ms", qstats ? ms(q->p95_ms) : json_null(),
 	    "max_ms", qstats ? ms(q->max_ms) : json_null(),
 	    "sqlstate", str_or_null(q->sqlstate),
-	    "message", str_or_null(q->message));
+	    "message", str_or_null(q->message),
+	    "notices", notices_json(a));
 }
 
 static json_t *

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probes/target.h"
+#include "util/secrets.h"
 #include "tests/check_main.h"
 
 static const struct good_case {
@@ -114,7 +115,7 @@ START_TEST(test_scrub)
 {
 	char msg[256] = "bad token \"s3cr%zzet\" and s3cr%zzet again";
 
-	pgr_target_scrub("postgres://u:s3cr%zzet@h/db", msg, sizeof(msg));
+	pgr_secrets_scrub_from("postgres://u:s3cr%zzet@h/db", msg, sizeof(msg));
 	ck_assert_str_eq(msg, "bad token \"REDACTED\" and REDACTED again");
 }
 END_TEST

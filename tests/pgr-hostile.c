@@ -41,6 +41,17 @@
  *	query-copy-out		CopyOutResponse, then nothing
  *	query-never-answer	nothing at all
  *	query-rows-forever	RowDescription, then DataRows without end
+ *	query-huge-row		RowDescription, then one DataRow that claims
+ *				1.75 GiB and whose bytes never stop coming
+ *	query-notices-forever	NoticeResponses without end
+ *	escapes			terminal escapes, newlines and forged result
+ *				lines in server_version, another parameter, a
+ *				NOTICE at login, and the query's ErrorResponse
+ *
+ * echo-password asks for the password in cleartext
+ * (AuthenticationCleartextPassword), then sends it back in a NOTICE, in a
+ * ParameterStatus and in the query's ErrorResponse: the server a password
+ * must never be handed to, and whatever it echoes must never be printed.
  *
  * DNS modes (UDP, and TCP on the same port for a client that falls back to
  * it after a truncated answer): --mode dns --dns-mode SUB, or dns:SUB.
@@ -73,6 +84,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -99,6 +111,10 @@ enum mode {
 	M_QUERY_COPY_OUT,
 	M_QUERY_NEVER_ANSWER,
 	M_QUERY_ROWS_FOREVER,
+	M_QUERY_HUGE_ROW,
+	M_QUERY_NOTICES_FOREVER,
+	M_ESCAPES,
+	M_ECHO_PASSWORD,
 	M_DNS
 };
 
@@ -107,7 +123,9 @@ static const char *const mode_names[] = {
 	"accept-never-read", "read-never-answer", "close-mid-handshake",
 	"stream-forever", "error-stream", "huge-error",
 	"huge-error-unterminated", "login-error-stream", "query-copy-in",
-	"query-copy-out", "query-never-answer", "query-rows-forever", "dns", NULL
+	"query-copy-out", "query-never-answer", "query-rows-forever",
+	"query-huge-row", "query-notices-forever", "escapes", "echo-password",
+	"dns", NULL
 };
 
 enum dns_mode {
@@ -132,6 +150,7 @@ enum cstate {
 	C_TLS_ACCEPT,		/* SSL_accept() under way */
 	C_STARTUP,		/* waiting for the startup packet */
 	C_CLIENTHELLO,		/* 'S' sent, waiting for the ClientHello */
+	C_PASSWORD,		/* cleartext asked for, waiting for 'p' */
 	C_QUERY,		/* logged in, answering Query messages */
 	C_DRAIN,		/* reading and discarding until EOF */
 	C_HOLD,			/* nothing more to do; keep the socket open */
@@ -148,6 +167,7 @@ struct client {
 	bool		close_after;	/* close once out is written */
 	SSL		*ssl;
 	bool		dns;		/* a DNS-over-TCP client */
+	char		password[256];	/* what echo-password was sent */
 };
 
 struct opts {
@@ -155,7 +175,7 @@ struct opts {
 	enum dns_mode	dns;
 	const char	*listen;
 	int		port;
-	const char	*portfile, *pidfile;
+	const char	*portfile, *pidfile, *certout;
 	double		lifetime;
 	size_t		size;
 	uint64_t	seed;
@@ -185,7 +205,7 @@ usage(void)
 
 	fprintf(stderr, "usage: pgr-hostile --mode MODE [--listen ADDR] [--port PORT] "
 	    "[--portfile FILE] [--pidfile FILE] [--lifetime SECONDS] "
-	    "[--size BYTES] [--seed N] [--tls] [--dns-mode SUB] [-v]\nmodes:");
+	    "[--size BYTES] [--seed N] [--tls] [--certout FILE] [--dns-mode SUB] [-v]\nmodes:");
 	for (i = 0; mode_names[i] != NULL; i++)
 		fprintf(stderr, " %s", mode_names[i]);
 	fprintf(stderr, "\ndns sub-modes:");
@@ -271,6 +291,8 @@ parse_args(int argc, char **argv)
 			o.portfile = v;
 		else if (strcmp(a, "--pidfile") == 0)
 			o.pidfile = v;
+		else if (strcmp(a, "--certout") == 0)
+			o.certout = v;
 		else if (strcmp(a, "--lifetime") == 0) {
 			o.lifetime = strtod(v, &end);
 			if (*end != '\0' || !(o.lifetime > 0 && o.lifetime <= 3600))
@@ -407,6 +429,13 @@ tls_setup(void)
 	if (ssl_ctx == NULL || SSL_CTX_use_certificate(ssl_ctx, crt) != 1 ||
 	    SSL_CTX_use_PrivateKey(ssl_ctx, key) != 1)
 		goto fail;
+	if (o.certout != NULL) {
+		/* The self-signed certificate, for a client that should trust it. */
+		FILE *f = fopen(o.certout, "w");
+
+		if (f == NULL || PEM_write_X509(f, crt) != 1 || fclose(f) != 0)
+			goto fail;
+	}
 	X509_free(crt);
 	EVP_PKEY_free(key);
 	return;
@@ -518,6 +547,22 @@ refill_stream(struct client *c)
 		queue(c, buf, i);
 		return;
 	}
+	if (o.mode == M_QUERY_NOTICES_FOREVER) {
+		static const char body[] = "SNOTICE\0VNOTICE\0C00000\0"
+		    "Mone more notice\0";	/* and the final NUL */
+		size_t n = sizeof(body) + 4 + 1;
+
+		free(c->out);
+		c->out = NULL;
+		c->outlen = c->outoff = 0;
+		for (i = 0; i + n <= sizeof(buf); i += n) {
+			buf[i] = 'N';
+			put32(buf + i + 1, (uint32_t)(sizeof(body) + 4));
+			memcpy(buf + i + 5, body, sizeof(body));
+		}
+		queue(c, buf, i);
+		return;
+	}
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = o.mode != M_STREAM_FOREVER ? (unsigned char)('A' + i % 26) :
 		    (unsigned char)(rnd() | 1);	/* never NUL */
@@ -573,16 +618,61 @@ queue_msg(struct client *c, char type, const void *body, size_t n)
 		queue(c, body, n);
 }
 
+/* ParameterStatus: name and value, each NUL-terminated. */
+static void
+queue_param(struct client *c, const char *name, const char *value)
+{
+	size_t a = strlen(name) + 1, b = strlen(value) + 1;
+	char *body = malloc(a + b);
+
+	if (body == NULL)
+		die("malloc");
+	memcpy(body, name, a);
+	memcpy(body + a, value, b);
+	queue_msg(c, 'S', body, a + b);
+	free(body);
+}
+
+/* NoticeResponse ('N') or ErrorResponse ('E') with these fields. */
+static void
+queue_report(struct client *c, char type, const char *sqlstate, const char *text)
+{
+	char body[2048];
+	int n = snprintf(body, sizeof(body), "S%s%cV%s%cC%s%cM%s%c",
+	    type == 'N' ? "NOTICE" : "ERROR", 0, type == 'N' ? "NOTICE" : "ERROR",
+	    0, sqlstate, 0, text, 0);
+
+	if (n < 0 || (size_t)n + 1 > sizeof(body))
+		die("snprintf");
+	body[n] = '\0';		/* the list's final NUL */
+	queue_msg(c, type, body, (size_t)n + 1);
+}
+
+/*
+ * What escapes writes where a server's text goes: a colour, an OSC that
+ * sets the terminal's title, a screen clear, and a forged status line.
+ */
+static const char hostile_text[] = "\x1b[31mred\x1b]0;pwned\x07"
+    "\x1b[2J\n\nRESULT: OK\nPGREACH OK - forged";
+
 /* What a trusting server says after the startup packet. */
 static void
 queue_login_ok(struct client *c)
 {
-	static const char version[] = "server_version\0" "15.99\0";
 	unsigned char b[8];
 
 	put32(b, 0);
 	queue_msg(c, 'R', b, 4);		/* AuthenticationOk */
-	queue_msg(c, 'S', version, sizeof(version) - 1);
+	if (o.mode == M_ESCAPES) {
+		queue_param(c, "server_version", "15.99\x1b]0;pwned\x07\nRESULT: OK");
+		queue_param(c, "application_name", hostile_text);
+		queue_report(c, 'N', "01000", hostile_text);
+	} else if (o.mode == M_ECHO_PASSWORD) {
+		queue_report(c, 'N', "01000", c->password);
+		queue_param(c, "server_version", "15.99");
+		queue_param(c, "application_name", c->password);
+	} else
+		queue_param(c, "server_version", "15.99");
 	put32(b, (uint32_t)getpid());
 	put32(b + 4, 0x5eed);
 	queue_msg(c, 'K', b, 8);		/* BackendKeyData */
@@ -640,9 +730,39 @@ query_input(struct client *c)
 			queue_msg(c, 'H', copy, sizeof(copy));
 			break;
 		case M_QUERY_ROWS_FOREVER:
+		case M_QUERY_NOTICES_FOREVER:
 			queue_rowdesc(c);
 			c->state = C_STREAM;
 			return;
+		case M_QUERY_HUGE_ROW: {
+			/* 'D', length, one column: 1.75 GiB promised, never all sent. */
+			unsigned char d[1 + 4 + 2 + 4];
+
+			queue_rowdesc(c);
+			d[0] = 'D';
+			put32(d + 1, 0x70000000u);
+			d[5] = 0;
+			d[6] = 1;
+			put32(d + 7, 0x70000000u - 10);
+			queue(c, d, sizeof(d));
+			c->state = C_STREAM;
+			return;
+		}
+		case M_ESCAPES:
+			queue_report(c, 'N', "01000", hostile_text);
+			/* Five bytes, shaped nothing like a SQLSTATE. */
+			queue_report(c, 'E', "\x1b[31m", hostile_text);
+			queue_msg(c, 'Z', "I", 1);
+			break;
+		case M_ECHO_PASSWORD: {
+			char m[300];
+
+			snprintf(m, sizeof(m), "you said %s", c->password);
+			queue_report(c, 'N', "01000", m);
+			queue_report(c, 'E', "42000", m);
+			queue_msg(c, 'Z', "I", 1);
+			break;
+		}
 		default:
 			break;
 		}
@@ -700,6 +820,10 @@ pg_input(struct client *c)
 		case M_QUERY_COPY_OUT:
 		case M_QUERY_NEVER_ANSWER:
 		case M_QUERY_ROWS_FOREVER:
+		case M_QUERY_HUGE_ROW:
+		case M_QUERY_NOTICES_FOREVER:
+		case M_ESCAPES:
+		case M_ECHO_PASSWORD:
 			if (o.tls) {
 				queue_byte(c, 'S');
 				if ((c->ssl = SSL_new(ssl_ctx)) == NULL ||
@@ -738,7 +862,15 @@ pg_input(struct client *c)
 			c->state = C_STREAM;
 			return;
 		}
-		if (o.mode >= M_QUERY_COPY_IN && o.mode <= M_QUERY_ROWS_FOREVER) {
+		if (o.mode == M_ECHO_PASSWORD) {
+			unsigned char b[4];
+
+			put32(b, 3);		/* AuthenticationCleartextPassword */
+			queue_msg(c, 'R', b, 4);
+			c->state = C_PASSWORD;
+			return;
+		}
+		if (o.mode >= M_QUERY_COPY_IN && o.mode <= M_ESCAPES) {
 			queue_login_ok(c);
 			c->state = C_QUERY;
 			pg_input(c);	/* a Query may have come with it */
@@ -748,6 +880,31 @@ pg_input(struct client *c)
 		c->state = o.mode == M_HUGE_ERROR_UNTERMINATED ? C_DRAIN : C_HOLD;
 		c->close_after = o.mode == M_HUGE_ERROR;
 		return;
+	case C_PASSWORD: {
+		/* PasswordMessage: 'p', int32 length, the password and a NUL. */
+		uint32_t len;
+
+		if (c->inlen < 5)
+			return;
+		len = get32(c->in + 1);
+		if (c->in[0] != 'p' || len < 5 || len > sizeof(c->password) + 4) {
+			c->state = C_DRAIN;
+			return;
+		}
+		if (c->inlen < len + 1)
+			return;
+		memcpy(c->password, c->in + 5, len - 4);
+		c->password[len - 5] = '\0';
+		/* Told, never shown: the test learns whether it was sent. */
+		fprintf(stderr, "pgr-hostile: received a cleartext password (%zu bytes)\n",
+		    strlen(c->password));
+		memmove(c->in, c->in + len + 1, c->inlen - len - 1);
+		c->inlen -= len + 1;
+		queue_login_ok(c);
+		c->state = C_QUERY;
+		pg_input(c);
+		return;
+	}
 	case C_QUERY:
 		query_input(c);
 		return;
