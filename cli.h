@@ -42,6 +42,7 @@ struct pgr_cli {
 	bool		 force;
 	bool		 no_pgbouncer;
 	bool		 no_color;
+	bool		 aws;				/* --aws or PGREACH_AWS=1 */
 	int		 verbose;
 	int		 parallel;
 	int		 threads;			/* --threads; 0: one per core */

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "input/aws/aws.h"
 #include "probes/engine.h"
 #include "probes/result.h"
 #include "probes/target.h"
@@ -350,19 +351,61 @@ progress_line(void *arg, size_t done, size_t total, size_t dns_pending,
 }
 
 /*
+ * The engine's run, with --aws reading the first endpoint target's
+ * configuration in the same loop.  What --aws fetched on an earlier round
+ * of --wait is dropped first: only the last round's answers count.
+ */
+static int
+run_with_aws(const struct pgr_cli *c, struct pgr_evidence *ev,
+    const struct pgr_run_opts *ro, struct pgr_report *rep, char *err, size_t errlen)
+{
+	static size_t nfiles = (size_t)-1;
+	struct pgr_run_source src;
+	struct pgr_run_opts o = *ro;
+	struct pgr_aws_opts ao;
+	struct pgr_aws *aws = NULL;
+	size_t i;
+	int rc;
+
+	if (nfiles == (size_t)-1)
+		nfiles = ev->n;
+	pgr_evidence_truncate(ev, nfiles);
+	if (c->aws && rep->ntargets > 0) {
+		ao.target = &rep->targets[0];
+		for (i = 0; i < rep->ntargets; i++)
+			if (rep->targets[i].endpoint.is_endpoint) {
+				ao.target = &rep->targets[i];
+				break;
+			}
+		ao.region = region_of(c, NULL);
+		if (pgr_aws_new(&aws, &ao, err, errlen) != 0)
+			return -1;
+		pgr_aws_source(aws, &src);
+		o.source = &src;
+	}
+	rc = pgr_engine_run(rep, &o, err, errlen);
+	if (rc == 0 && aws != NULL && pgr_aws_finish(aws, ev) != 0) {
+		snprintf(err, errlen, "--aws: out of memory");
+		rc = -1;
+	}
+	pgr_aws_free(aws);
+	return rc;
+}
+
+/*
  * One probe of every target, its diagnosis and its verdict.  Thresholds
  * come after the verdict's phase check so that a latency finding cannot
  * hide a failed phase; every format gets the same status and exit code.
  */
 static int
-probe_once(const struct pgr_cli *c, const struct pgr_evidence *ev,
+probe_once(const struct pgr_cli *c, struct pgr_evidence *ev,
     const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
     struct pgr_report *rep, char *err, size_t errlen)
 {
 	enum pgr_severity sev;
 
 	pgr_report_reset(rep);
-	if (pgr_engine_run(rep, ro, err, errlen) != 0)
+	if (run_with_aws(c, ev, ro, rep, err, errlen) != 0)
 		return -1;
 	if (ro->progress != NULL)
 		fputs("\r\033[K", stderr);
@@ -375,6 +418,7 @@ probe_once(const struct pgr_cli *c, const struct pgr_evidence *ev,
 }
 
 static volatile sig_atomic_t interrupted;
+
 
 static void
 on_interrupt(int sig)
@@ -456,7 +500,7 @@ nap(double s)
  * is the last probe's.  Ctrl-C ends the wait with the last report.
  */
 static int
-wait_loop(const struct pgr_cli *c, const struct pgr_evidence *ev,
+wait_loop(const struct pgr_cli *c, struct pgr_evidence *ev,
     const struct pgr_nagios_opts *no, const struct pgr_run_opts *ro,
     struct pgr_report *rep, char *err, size_t errlen)
 {
