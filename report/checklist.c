@@ -176,6 +176,86 @@ evidence_steps(const struct group *g, struct pgr_check_item *it, const char *reg
 		set(&it[PGR_STEP_AVAILABLE], PGR_CHECK_PASS, "inferred: connections went through%s", "");
 }
 
+/* The client's own address, as a probe of this host bound it; NULL. */
+static const char *
+client_addr(const struct group *g)
+{
+	int t[2] = { g->pg, g->bouncer }, k;
+	size_t i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; t[k] >= 0 && i < g->r->results[t[k]].nattempts; i++)
+			if (g->r->results[t[k]].attempts[i].local[0] != '\0')
+				return g->r->results[t[k]].attempts[i].local;
+	return NULL;
+}
+
+static bool
+open_step(const struct pgr_check_item *it)
+{
+	return it->finding < 0 && it->state == PGR_CHECK_UNKNOWN;
+}
+
+/*
+ * --aws: the AWS steps from the API's answers, each with its reason; a
+ * call that failed leaves its steps unknown and says why.
+ */
+static void
+aws_steps(const struct group *g, struct pgr_check_item *it)
+{
+	static const enum pgr_check_step aws_owned[] = { PGR_STEP_PROVISIONED,
+	    PGR_STEP_ACCOUNT, PGR_STEP_REGION, PGR_STEP_AVAILABLE, PGR_STEP_SECURITY_GROUP };
+	const struct pgr_ev_aws_calls *a = pgr_evidence_aws(g->ev);
+	const struct pgr_aws_call *sgc;
+	const struct pgr_vpce *v = g->vpce;
+	char why5432[256], why5433[256];
+	size_t i;
+	int p, b;
+
+	if (a == NULL)
+		return;
+	if (v == NULL) {
+		const struct pgr_aws_call *vc = &a->calls[PGR_AWS_DESCRIBE_VPC_ENDPOINTS];
+
+		for (i = 0; i < sizeof(aws_owned) / sizeof(aws_owned[0]); i++)
+			if (open_step(&it[aws_owned[i]]))
+				set(&it[aws_owned[i]], PGR_CHECK_UNKNOWN, "--aws: %s",
+				    vc->detail[0] ? vc->detail : pgr_aws_status_name(vc->status));
+		return;
+	}
+	/* An endpoint is only created to a service that exists. */
+	if (open_step(&it[PGR_STEP_PROVISIONED]) && v->state != PGR_VPCE_FAILED)
+		set(&it[PGR_STEP_PROVISIONED], PGR_CHECK_PASS, "the service %s exists (%s)",
+		    v->service_name ? v->service_name : "?", pgr_vpce_state_name(v->state));
+	if (open_step(&it[PGR_STEP_ACCOUNT])) {
+		if (v->state == PGR_VPCE_AVAILABLE)
+			set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "endpoint accepted (owner %s)",
+			    v->owner_id ? v->owner_id : "?");
+		else if (v->state == PGR_VPCE_PENDING_ACCEPTANCE || v->state == PGR_VPCE_REJECTED)
+			set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_FAIL, "endpoint %s: Heroku has not accepted account %s",
+			    pgr_vpce_state_name(v->state), v->owner_id ? v->owner_id : "?");
+	}
+	if (open_step(&it[PGR_STEP_REGION]) && v->region[0] &&
+	    strcasecmp(v->region, a->region) == 0)
+		set(&it[PGR_STEP_REGION], PGR_CHECK_PASS, "endpoint and service in %s", a->region);
+	if (!open_step(&it[PGR_STEP_SECURITY_GROUP]))
+		return;
+	sgc = &a->calls[PGR_AWS_DESCRIBE_SECURITY_GROUPS];
+	if (sgc->status != PGR_AWS_OK) {
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_UNKNOWN, "--aws: %s",
+		    sgc->detail[0] ? sgc->detail : pgr_aws_status_name(sgc->status));
+		return;
+	}
+	p = pgr_sg_allows(g->ev, client_addr(g), 5432, why5432, sizeof(why5432));
+	b = pgr_sg_allows(g->ev, client_addr(g), 5433, why5433, sizeof(why5433));
+	if (p == 1 && b == 1)
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_PASS, "%s", why5432);
+	else if (p == 0 || b == 0)
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_FAIL, "%s", p == 0 ? why5432 : why5433);
+	else
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_UNKNOWN, "%s", why5432);
+}
+
 static void
 phase_step(const struct group *g, struct pgr_check_item *it, int ti,
     enum pgr_phase ph, const char *unreached)
@@ -251,7 +331,9 @@ pgr_checklist(const struct pgr_report *r, const struct pgr_evidence *ev,
 	if (items[PGR_STEP_REGION].finding < 0 || items[PGR_STEP_ACCOUNT].finding < 0 ||
 	    items[PGR_STEP_PROVISIONED].finding < 0 || items[PGR_STEP_AVAILABLE].finding < 0)
 		evidence_steps(&g, items, region);
-	if (items[PGR_STEP_SECURITY_GROUP].finding < 0) {
+	aws_steps(&g, items);
+	if (items[PGR_STEP_SECURITY_GROUP].finding < 0 &&
+	    items[PGR_STEP_SECURITY_GROUP].state == PGR_CHECK_UNKNOWN) {
 		struct tally a, b;
 
 		tally_phase(&g, g.pg, PGR_PH_TCP, &a);

@@ -370,4 +370,30 @@ const char *pgr_evidence_db_url(const struct pgr_evidence *ev,
 int	pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 	    int port, char *why, size_t len);
 
+/*
+ * The network ACLs of the endpoint's subnets (needs --aws): do they let
+ * TCP to port in from client_addr (direction 0, inbound), or let the
+ * endpoint's answers out to client_addr's ephemeral ports 1024-65535
+ * (direction 1, the return traffic; a network ACL is stateless)?
+ * Entries are read lowest rule number first, the first match decides.
+ *  1  every subnet's ACL allows it
+ *  0  one denies it; why names the ACL, subnet and rule
+ * -1  cannot tell: no ACL evidence, or no client address to match
+ */
+int	pgr_nacl_allows(const struct pgr_evidence *ev, const struct pgr_vpce *v,
+	    const char *client_addr, int port, int direction, char *why, size_t len);
+
+/*
+ * The network interface of the endpoint v that holds addr, and its
+ * subnet's zone (AvailabilityZone, and the zone ID if DescribeSubnets
+ * answered).  NULL if none does; *known false if the interfaces were not
+ * described (then NULL says nothing).
+ */
+const struct pgr_eni *pgr_eni_for_addr(const struct pgr_evidence *ev,
+	    const struct pgr_vpce *v, const char *addr, const char **zone_id,
+	    bool *known);
+
+/* The --aws calls item, NULL without --aws. */
+const struct pgr_ev_aws_calls *pgr_evidence_aws(const struct pgr_evidence *ev);
+
 #endif

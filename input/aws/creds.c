@@ -342,8 +342,8 @@ pgr_aws_creds_find(struct pgr_aws_creds *c, struct pgr_aws_creds_hint *h,
 	/* Like the CLI: AWS_EC2_METADATA_DISABLED=true ends the chain here. */
 	if (env("AWS_EC2_METADATA_DISABLED") && strcasecmp(env("AWS_EC2_METADATA_DISABLED"),
 	    "true") == 0) {
-		snprintf(err, errlen, "no AWS credentials: none in the environment or "
-		    "the shared files, and AWS_EC2_METADATA_DISABLED=true");
+		snprintf(err, errlen, "none in the environment or the shared files, "
+		    "and AWS_EC2_METADATA_DISABLED=true");
 		goto out;
 	}
 	next = PGR_CREDS_IMDS;
