@@ -231,7 +231,7 @@ evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 	int i;
 
 	for (i = 0; i < P__N; i++)
-		h->p[i].sg = -1;
+		h->p[i].sg = h->p[i].nacl = -1;
 	if (ev == NULL)
 		return;
 	if (h->t->endpoint.is_endpoint)
