@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "input/aws/ec2xml.h"
 #include "report/diagnose.h"
 #include "report/load.h"
 #include "tests/check_main.h"
@@ -75,6 +76,65 @@ codes_of(const struct pgr_report *r, char *buf, size_t len)
 		    r->findings[i].code);
 }
 
+/*
+ * "aws": --aws evidence, as input/aws/client.c hands it over: the EC2
+ * answers by action name ("DescribeVpcEndpoints": "../aws/vpce.xml"), each
+ * call ok, and "calls" setting other outcomes ("DescribeNetworkAcls":
+ * "access_denied"), "region" where the calls were made.
+ */
+static void
+aws_evidence(json_t *aws, struct pgr_evidence *ev)
+{
+	static const char *const names[PGR_AWS__NACTIONS] = { "DescribeVpcEndpoints",
+	    "DescribeSecurityGroups", "DescribeSubnets", "DescribeNetworkAcls",
+	    "DescribeNetworkInterfaces" };
+	struct pgr_ev_aws_calls calls;
+	json_t *o = json_object_get(aws, "calls"), *v;
+	char path[1024], tok[256], rid[64], err[160];
+	int a, s;
+
+	if (aws == NULL)
+		return;
+	memset(&calls, 0, sizeof(calls));
+	snprintf(calls.region, sizeof(calls.region), "%s",
+	    json_string_value(json_object_get(aws, "region")));
+	for (a = 0; a < PGR_AWS__NACTIONS; a++) {
+		const char *file = json_string_value(json_object_get(aws, names[a]));
+		struct pgr_evidence_item *it;
+		FILE *f;
+		char *buf;
+		size_t len;
+
+		calls.calls[a].status = PGR_AWS_NOT_ASKED;
+		if ((v = json_object_get(o, names[a])) != NULL)
+			for (s = 0; s <= PGR_AWS_ERROR; s++)
+				if (strcmp(pgr_aws_status_name((enum pgr_aws_status)s),
+				    json_string_value(v)) == 0) {
+					calls.calls[a].status = (enum pgr_aws_status)s;
+					snprintf(calls.calls[a].detail, sizeof(calls.calls[a].detail),
+					    "%s: %s", names[a], json_string_value(v));
+				}
+		if (file == NULL)
+			continue;
+		calls.calls[a].status = PGR_AWS_OK;
+		snprintf(path, sizeof(path), "%s/%s", CASEDIR, file);
+		ck_assert_msg((f = fopen(path, "rb")) != NULL, "%s", path);
+		buf = malloc(1 << 20);
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		ev->items = realloc(ev->items, (ev->n + 1) * sizeof(*ev->items));
+		it = &ev->items[ev->n++];
+		memset(it, 0, sizeof(*it));
+		ck_assert_msg(pgr_ec2xml_parse((enum pgr_aws_action)a, buf, len, it, tok,
+		    sizeof(tok), rid, sizeof(rid), err, sizeof(err)) == 0, "%s: %s", path, err);
+		free(buf);
+	}
+	ev->items = realloc(ev->items, (ev->n + 1) * sizeof(*ev->items));
+	memset(&ev->items[ev->n], 0, sizeof(ev->items[ev->n]));
+	ev->items[ev->n].type = PGR_EV_AWS_CALLS;
+	ev->items[ev->n++].u.aws = calls;
+}
+
 START_TEST(test_case)
 {
 	json_t *c = load_json(cases[_i]), *rep, *v, *ev = json_object_get(c, "evidence");
@@ -94,6 +154,7 @@ START_TEST(test_case)
 		ck_assert_msg(pgr_evidence_load(&evidence, path, err, sizeof(err)) == 0,
 		    "%s", err);
 	}
+	aws_evidence(json_object_get(c, "aws"), &evidence);
 	memset(&o, 0, sizeof(o));
 	o.region = json_string_value(json_object_get(c, "region"));
 	o.region_source = "--region";
