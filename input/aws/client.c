@@ -665,7 +665,7 @@ ec2_done(struct req *r, CURLcode rc, long http)
 			code[0] = msg[0] = rid[0] = '\0';
 		snprintf(c->error_code, sizeof(c->error_code), "%s", code);
 		snprintf(c->request_id, sizeof(c->request_id), "%s", rid);
-		store_page(a, act, r);
+		/* Only answers that were used go to the bundle; this one's ID is in the calls. */
 		if (retryable(http, code) && schedule_retry(r))
 			return;		/* stays linked, sent again at retry_at */
 		if (strcmp(code, "UnauthorizedOperation") == 0 ||
@@ -695,6 +695,7 @@ ec2_done(struct req *r, CURLcode rc, long http)
 		goto out;
 	}
 	snprintf(c->request_id, sizeof(c->request_id), "%s", rid);
+	c->error_code[0] = '\0';	/* an earlier try's throttling is over */
 	store_page(a, act, r);
 	if (token[0] != '\0' && c->tries < MAX_PAGES) {
 		if (next_page(r, token) == 0)
@@ -1074,11 +1075,11 @@ pgr_aws_finish(struct pgr_aws *a, struct pgr_evidence *ev)
 	for (i = 0; i < PGR_AWS__NACTIONS; i++) {
 		const struct pgr_aws_call *c = &a->calls.calls[i];
 
-		pgr_buf_printf(&b, "%s: %s, HTTP %d, %d tr%s, %.1f ms, request ID %s%s%s%s\n",
+		pgr_buf_printf(&b, "%s: %s, HTTP %d, %d tr%s, %.1f ms, request ID %s%s%s\n",
 		    action_names[i], pgr_aws_status_name(c->status), c->http_status,
 		    c->tries, c->tries == 1 ? "y" : "ies", c->ms,
 		    c->request_id[0] ? c->request_id : "-", c->error_code[0] ? ", " : "",
-		    c->error_code, c->detail[0] ? "" : "");
+		    c->error_code);
 		if (c->detail[0])
 			pgr_buf_printf(&b, "  %s\n", c->detail);
 	}
