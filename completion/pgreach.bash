@@ -12,7 +12,7 @@
 _pgreach_options='--format -t --timeout --dns-server --region --vpc-cidr
 	--sslmode --sslrootcert --query --count -w --warning -c --critical
 	--query-warning --query-critical --cert-warning --cert-critical
-	--evidence --bundle --force --no-pgbouncer --targets --parallel --threads
+	--evidence --aws --bundle --force --no-pgbouncer --targets --parallel --threads
 	--wait --no-color -v --verbose --version -h --help'
 _pgreach_formats='text json junit nagios prometheus'
 _pgreach_sslmodes='disable allow prefer require verify-ca verify-full'
