@@ -58,7 +58,7 @@ stats() {	# FILE COLUMN: median and p90
 out=$srcdir/bench/results/$(date -u +%Y-%m-%d)-aws.txt
 {
 	echo "bench/aws.sh: $rounds interleaved rounds, healthy lab, moto $(python3 -c 'import moto; print(moto.__version__)') on loopback in pgr-client"
-	echo "pgreach $("$pgreach" --version 2>/dev/null | head -1)"
+	"$pgreach" --version 2>/dev/null | head -1
 	echo "wall clock, plain:     $(stats "$tmp/plain" 1)"
 	echo "wall clock, --aws:     $(stats "$tmp/aws" 1)"
 	echo "duration_ms, plain:    $(stats "$tmp/plain" 2)"
