@@ -17,7 +17,7 @@ enum {
 	OPT_FORMAT = 256, OPT_DNS_SERVER, OPT_REGION, OPT_VPC_CIDR, OPT_SSLMODE,
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
-	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_PERFDATA,
+	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_PERFDATA, OPT_AWS,
 	OPT_PARALLEL, OPT_THREADS, OPT_TARGETS, OPT_WAIT
 };
 
@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "force",		no_argument,	   NULL, OPT_FORCE },
 	{ "no-pgbouncer",	no_argument,	   NULL, OPT_NO_PGBOUNCER },
 	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
+	{ "aws",		no_argument,	   NULL, OPT_AWS },
 	{ "parallel",		required_argument, NULL, OPT_PARALLEL },
 	{ "threads",		required_argument, NULL, OPT_THREADS },
 	{ "targets",		required_argument, NULL, OPT_TARGETS },
@@ -87,6 +88,9 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --cert-warning DAYS   warn when the certificate expires within DAYS (default 14)\n"
 "      --cert-critical DAYS  critical within DAYS (default 0)\n"
 "      --evidence FILE       AWS/Heroku CLI output to weigh in (repeatable)\n"
+"      --aws                 read the endpoint's state, security groups, subnets,\n"
+"                            network ACLs and interfaces from the EC2 API during\n"
+"                            the run (also PGREACH_AWS=1)\n"
 "      --bundle PATH         also write an evidence bundle (.tar.gz)\n"
 "      --force               overwrite an existing bundle\n"
 "      --no-pgbouncer        do not add the 5433 PgBouncer sibling\n"
@@ -97,8 +101,8 @@ pgr_cli_usage(FILE *f, const char *progname)
 "      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
 "                            DURATION (90s, 15m, 1h) has passed; report the last\n"
 "      --no-color            no colour in text output\n"
-"  -v, --verbose             more detail: -v every address and finding,\n"
-"                            -vv phase timings too\n"
+"  -v, --verbose             more detail: every address and finding; twice,\n"
+"                            the phase timings too\n"
 "  -q, --quiet               text: the RESULT line alone\n"
 "      --perfdata port|address  Nagios perfdata per port (default) or per address\n"
 "  -V, --version             print versions and exit\n"
@@ -296,6 +300,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_FORCE: c->force = true; return 0;
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;
+	case OPT_AWS: c->aws = true; return 0;
 	case 'v': c->verbose++; return 0;
 	case 'q': c->quiet = true; return 0;
 	case OPT_PERFDATA:
@@ -373,6 +378,8 @@ pgr_cli_parse(struct pgr_cli *c, int argc, char **argv, const char *progname,
 	c->count = 5;
 	c->cert_warning_days = 14;
 	c->cert_critical_days = 0;
+	/* PGREACH_AWS=1: --aws for every run of a pipeline or a monitoring host. */
+	c->aws = getenv("PGREACH_AWS") != NULL && strcmp(getenv("PGREACH_AWS"), "1") == 0;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, ":t:w:c:vqVh", long_opts, NULL)) != -1) {

@@ -35,6 +35,7 @@ struct pgr_cli {
 	bool		 force;
 	bool		 no_pgbouncer;
 	bool		 no_color;
+	bool		 aws;				/* --aws or PGREACH_AWS=1 */
 	int		 verbose;
 	bool		 quiet;		/* -q */
 	enum pgr_perfdata perfdata;	/* --perfdata */

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "input/aws/aws.h"
 #include "probes/engine.h"
 #include "probes/result.h"
 #include "probes/target.h"
@@ -423,23 +424,69 @@ progress_line(void *arg, size_t done, size_t total, size_t dns_pending,
 }
 
 /*
- * One probe of every target, then the one analysis every format writes:
- * findings, checklist, verdict.  The previous probe's analysis goes first.
+ * The engine's run, with --aws reading the first endpoint target's
+ * configuration in the same loop.  What --aws fetched on an earlier round
+ * of --wait is dropped first: only the last round's answers count.
  */
 static int
-probe_once(const struct pgr_run_opts *ro, const struct pgr_analysis_opts *ao,
+run_with_aws(const struct pgr_cli *c, struct pgr_evidence *ev,
+    const struct pgr_run_opts *ro, struct pgr_report *rep, char *err, size_t errlen)
+{
+	static size_t nfiles = (size_t)-1;
+	struct pgr_run_source src;
+	struct pgr_run_opts o = *ro;
+	struct pgr_aws_opts ao;
+	struct pgr_aws *aws = NULL;
+	size_t i;
+	int rc;
+
+	if (nfiles == (size_t)-1)
+		nfiles = ev->n;
+	pgr_evidence_truncate(ev, nfiles);
+	if (c->aws && rep->ntargets > 0) {
+		ao.target = &rep->targets[0];
+		for (i = 0; i < rep->ntargets; i++)
+			if (rep->targets[i].endpoint.is_endpoint) {
+				ao.target = &rep->targets[i];
+				break;
+			}
+		ao.region = region_of(c, NULL);
+		if (pgr_aws_new(&aws, &ao, err, errlen) != 0)
+			return -1;
+		pgr_aws_source(aws, &src);
+		o.source = &src;
+	}
+	rc = pgr_engine_run(rep, &o, err, errlen);
+	if (rc == 0 && aws != NULL && pgr_aws_finish(aws, ev) != 0) {
+		snprintf(err, errlen, "--aws: out of memory");
+		rc = -1;
+	}
+	pgr_aws_free(aws);
+	return rc;
+}
+
+/*
+ * One probe of every target, then the one analysis every format writes:
+ * findings, checklist, verdict.  The previous probe's analysis goes first;
+ * the evidence --aws fetched during the run counts in this analysis.
+ */
+static int
+probe_once(const struct pgr_cli *c, struct pgr_evidence *ev,
+    const struct pgr_run_opts *ro, struct pgr_analysis_opts *ao,
     struct pgr_report *rep, struct pgr_analysis *an, char *err, size_t errlen)
 {
 	pgr_analysis_free(an);
 	pgr_report_reset(rep);
-	if (pgr_engine_run(rep, ro, err, errlen) != 0)
+	if (run_with_aws(c, ev, ro, rep, err, errlen) != 0)
 		return -1;
 	if (ro->progress != NULL)
 		fputs("\r\033[K", stderr);
+	ao->ev = ev->n > 0 ? ev : NULL;
 	return pgr_analyze(an, rep, ao, err, errlen);
 }
 
 static volatile sig_atomic_t interrupted;
+
 
 static void
 on_interrupt(int sig)
@@ -538,9 +585,9 @@ nap(double s)
  * is the last probe's.  Ctrl-C ends the wait with the last report.
  */
 static int
-wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
-    const struct pgr_analysis_opts *ao, struct pgr_report *rep,
-    struct pgr_analysis *an, char *err, size_t errlen)
+wait_loop(const struct pgr_cli *c, struct pgr_evidence *ev,
+    const struct pgr_run_opts *ro, struct pgr_analysis_opts *ao,
+    struct pgr_report *rep, struct pgr_analysis *an, char *err, size_t errlen)
 {
 	struct pgr_run_opts o = *ro;
 	struct sigaction sa;
@@ -558,7 +605,7 @@ wait_loop(const struct pgr_cli *c, const struct pgr_run_opts *ro,
 
 		/* Each probe obeys --timeout, and none outlives the wait. */
 		o.timeout_s = left < ro->timeout_s ? (left > 0.2 ? left : 0.2) : ro->timeout_s;
-		if (probe_once(&o, ao, rep, an, err, errlen) != 0)
+		if (probe_once(c, ev, &o, ao, rep, an, err, errlen) != 0)
 			return -1;
 		round++;
 		finding_set(an, now, sizeof(now));
@@ -684,8 +731,8 @@ main(int argc, char **argv)
 	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0)
 		ro.progress = progress_line;
 	analysis_opts(&c, &ev, &thr, &ao);
-	if ((c.wait_s > 0 ? wait_loop(&c, &ro, &ao, &rep, &an, err, sizeof(err)) :
-	    probe_once(&ro, &ao, &rep, &an, err, sizeof(err))) != 0) {
+	if ((c.wait_s > 0 ? wait_loop(&c, &ev, &ro, &ao, &rep, &an, err, sizeof(err)) :
+	    probe_once(&c, &ev, &ro, &ao, &rep, &an, err, sizeof(err))) != 0) {
 		pgr_analysis_free(&an);
 		pgr_report_free(&rep);
 		pgr_evidence_free(&ev);

@@ -12,8 +12,8 @@
 _pgreach_options='--format -t --timeout --dns-server --region --vpc-cidr
 	--sslmode --sslrootcert --query --count -w --warning -c --critical
 	--query-warning --query-critical --cert-warning --cert-critical
-	--evidence --bundle --force --no-pgbouncer --targets --parallel --threads
-	--wait --no-color -v --verbose --version -h --help'
+	--evidence --aws --bundle --force --no-pgbouncer --targets --parallel --threads
+	--wait --no-color -v --verbose -q --quiet --perfdata -V --version -h --help'
 _pgreach_formats='html json junit markdown nagios prometheus text'
 _pgreach_sslmodes='disable allow prefer require verify-ca verify-full'
 
@@ -58,6 +58,10 @@ _pgreach()
 		;;
 	--sslmode)
 		COMPREPLY=($(compgen -W "$_pgreach_sslmodes" -- "$cur"))
+		return 0
+		;;
+	--perfdata)
+		COMPREPLY=($(compgen -W "port address" -- "$cur"))
 		return 0
 		;;
 	--evidence | --bundle | --sslrootcert | --targets)

@@ -8,7 +8,7 @@
 SRCDIR   ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BUILDDIR ?= $(SRCDIR)
 FUZZ_CC  ?= clang
-PKGS      = libpq libcares openssl jansson libarchive
+PKGS      = libpq libcares openssl jansson libarchive libcurl libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
 FUZZ_CFLAGS ?= -g -O1 -fno-omit-frame-pointer
@@ -18,8 +18,9 @@ CFLAGS_ALL = $(FUZZ_CFLAGS) $(SAN) -Wall -Wextra -Wno-unused-parameter \
 OUT       = $(BUILDDIR)/fuzz
 OBJ       = $(OUT)/obj
 HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report \
-	fuzz_secrets
-LIB_SRCS ?= $(wildcard $(SRCDIR)/util/*.c $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c) $(SRCDIR)/tests/support/load.c
+	fuzz_secrets fuzz_ec2xml
+LIB_SRCS ?= $(wildcard $(SRCDIR)/util/*.c $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c \
+	$(SRCDIR)/input/aws/*.c) $(SRCDIR)/tests/support/load.c
 LIB_OBJS  = $(patsubst $(SRCDIR)/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 
 all: $(addprefix $(OUT)/,$(HARNESSES))

@@ -13,7 +13,7 @@
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-target range endpoint evidence pgmsg report secrets}
+harnesses=${*:-target range endpoint evidence pgmsg report secrets ec2xml}
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/.." && pwd)
 builddir=${PGREACH_BUILDDIR:-$srcdir}

@@ -312,11 +312,20 @@ maybe_start_workers(struct engine *e)
 		e->pool = NULL;	/* no threads to be had: the loop steps them */
 }
 
+/* Sockets the run's other source (--aws) may have in the poll set at once. */
+#define SOURCE_FDS 16
+
+static bool
+source_pending(const struct engine *e)
+{
+	return e->o->source != NULL && e->o->source->pending(e->o->source->arg);
+}
+
 /* One turn of the loop; returns false when the run is over. */
 static bool
 turn(struct engine *e)
 {
-	size_t nd, n, i, active;
+	size_t nd, ns, n, i, active;
 	double now, left;
 	int wait, r;
 
@@ -324,21 +333,25 @@ turn(struct engine *e)
 	maybe_start_workers(e);
 	active = start_queued(e);
 	if (active == 0 && e->next == e->nprobes && pgr_dns_pending(e->dns) == 0 &&
-	    e->next_lookup == e->rep->ntargets)
+	    e->next_lookup == e->rep->ntargets && !source_pending(e))
 		return false;
 	now = pgr_now_ms();
 	left = e->deadline - now;
 	if (left <= 0 || e->failed != 0) {
 		recall_all(e);
 		expire_all(e);
+		if (e->o->source != NULL)
+			e->o->source->expire(e->o->source->arg);
 		return false;
 	}
-	if (grow_pfd(e, active + 17) != 0) {
+	if (grow_pfd(e, active + 17 + SOURCE_FDS) != 0) {
 		e->failed = ENOMEM;
 		return true;
 	}
 	nd = pgr_dns_pollfds(e->dns, e->pfd, 16);
-	n = nd;
+	ns = e->o->source != NULL ?
+	    e->o->source->pollfds(e->o->source->arg, e->pfd + nd, SOURCE_FDS) : 0;
+	n = nd + ns;
 	if (e->pool != NULL) {
 		e->pfd[n].fd = pgr_workers_fd(e->pool);
 		e->pfd[n].events = POLLIN;
@@ -355,6 +368,8 @@ turn(struct engine *e)
 		e->pfd_probe[n++] = i;
 	}
 	wait = pgr_dns_wait_ms(e->dns, (int)ceil(left));
+	if (e->o->source != NULL)
+		wait = e->o->source->wait_ms(e->o->source->arg, wait);
 	if (e->o->progress != NULL) {
 		if (now - e->last_progress >= 100) {
 			size_t done = 0;
@@ -374,7 +389,9 @@ turn(struct engine *e)
 		return true;
 	}
 	pgr_dns_process(e->dns, e->pfd, nd);
-	i = nd;
+	if (e->o->source != NULL)
+		e->o->source->process(e->o->source->arg, e->pfd + nd, ns);
+	i = nd + ns;
 	if (e->pool != NULL && e->pfd[i++].revents != 0)
 		reap(e);
 	for (; r > 0 && i < n; i++)
@@ -427,6 +444,8 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	e.t0 = pgr_now_ms();
 	e.deadline = e.t0 + o->timeout_s * 1000.0;
 	clock_gettime(CLOCK_REALTIME, &rep->started_at);
+	if (o->source != NULL)
+		o->source->start(o->source->arg, e.t0, e.deadline);
 	e.cfg = (struct pgr_attempt_cfg){ o->sslmode, o->sslrootcert, o->query,
 	    o->count, e.tlsv, e.deadline };
 	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));

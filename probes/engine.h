@@ -5,10 +5,26 @@
 #ifndef PGR_ENGINE_H
 #define PGR_ENGINE_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "probes/addr.h"
 #include "probes/result.h"
+
+/*
+ * Another user of the loop (--aws: input/aws/client.c), polled beside the
+ * probes under the same deadline.  The run is over when it is not pending.
+ */
+struct pgr_run_source {
+	void	*arg;
+	void	(*start)(void *arg, double t0_ms, double deadline_ms);
+	size_t	(*pollfds)(void *arg, struct pollfd *pfd, size_t max);
+	int	(*wait_ms)(void *arg, int max_ms);	/* <= max_ms */
+	void	(*process)(void *arg, const struct pollfd *pfd, size_t n);
+	bool	(*pending)(void *arg);
+	void	(*expire)(void *arg);			/* the deadline passed */
+};
 
 struct pgr_run_opts {
 	double		 timeout_s;	/* the whole run */
@@ -28,6 +44,7 @@ struct pgr_run_opts {
 	void		(*progress)(void *arg, size_t done, size_t total,
 			    size_t dns_pending, double elapsed_ms);
 	void		*progress_arg;
+	const struct pgr_run_source *source;	/* NULL: none */
 };
 
 /*

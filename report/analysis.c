@@ -53,7 +53,9 @@ static unsigned
 steps_of(enum pgr_code c)
 {
 	switch (c) {
-	case PGR_F_REGION_MISMATCH: return S(REGION);
+	case PGR_F_REGION_MISMATCH:
+	case PGR_F_ENDPOINT_SERVICE_REGION:
+		return S(REGION);
 	case PGR_F_PRIVATELINK_PROVISIONING: return S(PROVISIONED);
 	case PGR_F_ACCOUNT_NOT_ALLOWED: return S(ACCOUNT);
 	case PGR_F_ENDPOINT_NOT_AVAILABLE:
@@ -65,10 +67,12 @@ steps_of(enum pgr_code c)
 	case PGR_F_NETWORK_ACL_BLOCKS:
 	case PGR_F_SECURITY_GROUP_PORT:
 	case PGR_F_ZONE_UNREACHABLE:
+	case PGR_F_NETWORK_ACL_EVIDENCE:
 		return S(SECURITY_GROUP) | TCP_STEPS;
 	case PGR_F_DNS_NXDOMAIN: case PGR_F_DNS_SERVFAIL: case PGR_F_DNS_TIMEOUT:
 	case PGR_F_DNS_REFUSED: case PGR_F_DNS_NO_ADDRESS: case PGR_F_DNS_ERROR:
 	case PGR_F_PUBLIC_ADDRESS: case PGR_F_ADDRESS_OUTSIDE_VPC:
+	case PGR_F_ADDRESS_NOT_ENDPOINT:
 		return S(DNS);
 	case PGR_F_TCP_UNREACHABLE: case PGR_F_TCP_REFUSED: case PGR_F_TCP_ERROR:
 		return TCP_STEPS;
@@ -386,6 +390,90 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	}
 }
 
+/* The client's own address, as a probe of this host bound it; NULL. */
+static const char *
+client_addr(const struct pgr_analysis *an, const struct pgr_host *h)
+{
+	int t[2] = { h->pg, h->bouncer }, k;
+	size_t i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; t[k] >= 0 && i < an->r->results[t[k]].nattempts; i++)
+			if (an->r->results[t[k]].attempts[i].local[0] != '\0')
+				return an->r->results[t[k]].attempts[i].local;
+	return NULL;
+}
+
+static bool
+open_step(const struct pgr_check_item *it)
+{
+	return it->finding < 0 && it->state == PGR_CHECK_UNKNOWN;
+}
+
+/*
+ * --aws: the AWS steps from the API's answers, each with its reason; a
+ * call that failed leaves its steps unknown and says why.
+ */
+static void
+aws_steps(const struct pgr_analysis *an, const struct pgr_host *h,
+    struct pgr_check_item *it)
+{
+	static const enum pgr_check_step aws_owned[] = { PGR_STEP_PROVISIONED,
+	    PGR_STEP_ACCOUNT, PGR_STEP_REGION, PGR_STEP_AVAILABLE, PGR_STEP_SECURITY_GROUP };
+	const struct pgr_evidence *ev = an->o->ev;
+	const struct pgr_endpoint_name *ep = &an->r->targets[h->first].endpoint;
+	const struct pgr_ev_aws_calls *a = pgr_evidence_aws(ev);
+	const struct pgr_vpce *v;
+	const struct pgr_aws_call *sgc;
+	char why5432[256], why5433[256];
+	size_t i;
+	int p, b;
+
+	if (a == NULL)
+		return;
+	v = ep->is_endpoint ? pgr_evidence_find_vpce(ev, ep->id) : NULL;
+	if (v == NULL) {
+		const struct pgr_aws_call *vc = &a->calls[PGR_AWS_DESCRIBE_VPC_ENDPOINTS];
+
+		for (i = 0; i < sizeof(aws_owned) / sizeof(aws_owned[0]); i++)
+			if (open_step(&it[aws_owned[i]]))
+				set(&it[aws_owned[i]], PGR_CHECK_UNKNOWN, "--aws: %s",
+				    vc->detail[0] ? vc->detail : pgr_aws_status_name(vc->status));
+		return;
+	}
+	/* An endpoint is only created to a service that exists. */
+	if (open_step(&it[PGR_STEP_PROVISIONED]) && v->state != PGR_VPCE_FAILED)
+		set(&it[PGR_STEP_PROVISIONED], PGR_CHECK_PASS, "the service %s exists (%s)",
+		    v->service_name ? v->service_name : "?", pgr_vpce_state_name(v->state));
+	if (open_step(&it[PGR_STEP_ACCOUNT])) {
+		if (v->state == PGR_VPCE_AVAILABLE)
+			set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "endpoint accepted (owner %s)",
+			    v->owner_id ? v->owner_id : "?");
+		else if (v->state == PGR_VPCE_PENDING_ACCEPTANCE || v->state == PGR_VPCE_REJECTED)
+			set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_FAIL, "endpoint %s: Heroku has not accepted account %s",
+			    pgr_vpce_state_name(v->state), v->owner_id ? v->owner_id : "?");
+	}
+	if (open_step(&it[PGR_STEP_REGION]) && v->region[0] &&
+	    strcasecmp(v->region, a->region) == 0)
+		set(&it[PGR_STEP_REGION], PGR_CHECK_PASS, "endpoint and service in %s", a->region);
+	if (!open_step(&it[PGR_STEP_SECURITY_GROUP]))
+		return;
+	sgc = &a->calls[PGR_AWS_DESCRIBE_SECURITY_GROUPS];
+	if (sgc->status != PGR_AWS_OK) {
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_UNKNOWN, "--aws: %s",
+		    sgc->detail[0] ? sgc->detail : pgr_aws_status_name(sgc->status));
+		return;
+	}
+	p = pgr_sg_allows(ev, client_addr(an, h), 5432, why5432, sizeof(why5432));
+	b = pgr_sg_allows(ev, client_addr(an, h), 5433, why5433, sizeof(why5433));
+	if (p == 1 && b == 1)
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_PASS, "%s", why5432);
+	else if (p == 0 || b == 0)
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_FAIL, "%s", p == 0 ? why5432 : why5433);
+	else
+		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_UNKNOWN, "%s", why5432);
+}
+
 static void
 phase_step(const struct pgr_analysis *an, const struct pgr_host *h,
     struct pgr_check_item *it)
@@ -500,7 +588,9 @@ checklist(struct pgr_analysis *an, size_t hi)
 	tally_phase(an->r, h->pg, PGR_PH_TCP, &a);
 	tally_phase(an->r, h->bouncer, PGR_PH_TCP, &b);
 	evidence_steps(an, h, it, a.ok + b.ok > 0);
-	if (it[PGR_STEP_SECURITY_GROUP].finding < 0 && a.ok > 0 && b.ok > 0)
+	aws_steps(an, h, it);
+	if (it[PGR_STEP_SECURITY_GROUP].finding < 0 &&
+	    it[PGR_STEP_SECURITY_GROUP].state == PGR_CHECK_UNKNOWN && a.ok > 0 && b.ok > 0)
 		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_PASS,
 		    "inferred: TCP 5432 and 5433 connect%s", "");
 	it[PGR_STEP_DNS].err = d->status;

@@ -31,6 +31,8 @@ struct port_facts {
 	char	local[PGR_ADDRSTRLEN];	/* a source address we used */
 	int	sg;			/* evidence: 1 allows, 0 blocks, -1 unknown */
 	char	sg_why[256];
+	int	nacl;			/* --aws network ACLs: 1 allow, 0 deny, -1 unknown */
+	char	nacl_why[256];
 };
 
 struct host_facts {
@@ -49,6 +51,9 @@ struct host_facts {
 	const struct pgr_ev_privatelink *pl;
 	bool			 account_pending, account_missing;
 	char			 account[64];
+	const struct pgr_ev_aws_calls *aws;	/* --aws: how the calls went */
+	size_t			 nstray;	/* DNS answers on no endpoint interface */
+	char			 stray[512];
 };
 
 /* The context a rule sees, and the values its templates may name. */
@@ -58,6 +63,7 @@ struct ctx {
 	char	port[8];		/* the port a per-port rule matched */
 	char	other_port[8];
 	char	evidence[1024];		/* written by the rule's match */
+	char	action[48];		/* --aws: the IAM action a rule names */
 };
 
 struct rule {
@@ -182,13 +188,50 @@ account_facts(struct host_facts *h, const struct pgr_evidence *ev)
 	}
 }
 
+/*
+ * What --aws adds: the network ACLs of the endpoint's subnets, both ways,
+ * and which DNS answers no interface of the endpoint holds.
+ */
+static void
+aws_facts(struct host_facts *h, const struct pgr_evidence *ev)
+{
+	const struct pgr_dns_result *d = &h->tr->dns;
+	size_t i, n = 0;
+	int k;
+
+	h->aws = pgr_evidence_aws(ev);
+	for (k = 0; k < P__N; k++) {
+		struct port_facts *p = &h->p[k];
+		char in_why[256], out_why[256];
+		int port = k == P_PG ? PGR_PORT_POSTGRES : PGR_PORT_PGBOUNCER;
+		int in = pgr_nacl_allows(ev, h->vpce, p->local[0] ? p->local : NULL, port, 0,
+		    in_why, sizeof(in_why));
+		int out = pgr_nacl_allows(ev, h->vpce, p->local[0] ? p->local : NULL, port, 1,
+		    out_why, sizeof(out_why));
+
+		p->nacl = in == 0 || out == 0 ? 0 : in == 1 && out == 1 ? 1 : -1;
+		snprintf(p->nacl_why, sizeof(p->nacl_why), "%s", in == 0 ? in_why : out_why);
+	}
+	for (i = 0; i < d->naddrs; i++) {
+		bool known;
+
+		if (pgr_eni_for_addr(ev, h->vpce, d->addrs[i].text, NULL, &known) != NULL ||
+		    !known)
+			continue;
+		h->nstray++;
+		if (n < sizeof(h->stray))
+			n += (size_t)snprintf(h->stray + n, sizeof(h->stray) - n, "%s%s",
+			    n ? ", " : "", d->addrs[i].text);
+	}
+}
+
 static void
 evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 {
 	int i;
 
 	for (i = 0; i < P__N; i++)
-		h->p[i].sg = -1;
+		h->p[i].sg = h->p[i].nacl = -1;
 	if (ev == NULL)
 		return;
 	if (h->t->endpoint.is_endpoint)
@@ -198,6 +241,7 @@ evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 		h->p[i].sg = pgr_sg_allows(ev, h->p[i].local[0] ? h->p[i].local : NULL,
 		    i == P_PG ? PGR_PORT_POSTGRES : PGR_PORT_PGBOUNCER,
 		    h->p[i].sg_why, sizeof(h->p[i].sg_why));
+	aws_facts(h, ev);
 }
 
 static void
@@ -401,6 +445,85 @@ m_sg_evidence(struct ctx *c)
 	}
 	return false;
 }
+
+/* --aws: the endpoint is to a service of another region than its own. */
+static bool
+m_service_region(struct ctx *c)
+{
+	const struct pgr_vpce *v = c->h->vpce;
+	const char *here = c->h->aws != NULL ? c->h->aws->region : NULL;
+
+	if (v == NULL || here == NULL || here[0] == '\0' || v->region[0] == '\0' ||
+	    strcasecmp(v->region, here) == 0)
+		return false;
+	EV(c, "DescribeVpcEndpoints in %s: %s is an endpoint to %s, a service in %s",
+	    here, v->id, v->service_name ? v->service_name : "?", v->region);
+	return true;
+}
+
+static bool
+m_nacl_evidence(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		if (c->h->p[i].nacl != 0 || count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0)
+			continue;
+		snprintf(c->port, sizeof(c->port), "%d", i == P_PG ? 5432 : 5433);
+		EV(c, "DescribeNetworkAcls: %s", c->h->p[i].nacl_why);
+		return true;
+	}
+	return false;
+}
+
+static bool
+m_stray_address(struct ctx *c)
+{
+	if (c->h->nstray == 0)
+		return false;
+	EV(c, "DescribeNetworkInterfaces: %s (in the DNS answer for %s) belongs to no network interface of %s",
+	    c->h->stray, c->h->host, c->h->vpce ? c->h->vpce->id : "the endpoint");
+	return true;
+}
+
+/* ---- rules: --aws outcomes (severity ok: the exit code stays the probes') ---- */
+
+static bool
+m_aws(struct ctx *c, enum pgr_aws_status st)
+{
+	const struct pgr_ev_aws_calls *a = c->h->aws;
+	size_t n = 0;
+	int i;
+
+	if (a == NULL)
+		return false;
+	c->evidence[0] = '\0';
+	for (i = 0; i < PGR_AWS__NACTIONS; i++) {
+		const struct pgr_aws_call *k = &a->calls[i];
+
+		if (k->status != st)
+			continue;
+		if (n == 0)
+			snprintf(c->action, sizeof(c->action), "%s",
+			    pgr_aws_iam_action((enum pgr_aws_action)i));
+		/* No credentials: one reason for all five; say it once. */
+		if (n > 0 && st == PGR_AWS_NO_CREDENTIALS)
+			break;
+		if (n < sizeof(c->evidence))
+			n += (size_t)snprintf(c->evidence + n, sizeof(c->evidence) - n,
+			    "%s%s%s%s", n ? "; " : "", k->detail,
+			    k->request_id[0] ? ", request ID " : "", k->request_id);
+	}
+	return n > 0;
+}
+
+static bool m_aws_no_creds(struct ctx *c) { return m_aws(c, PGR_AWS_NO_CREDENTIALS); }
+static bool m_aws_denied(struct ctx *c) { return m_aws(c, PGR_AWS_ACCESS_DENIED); }
+static bool m_aws_throttled(struct ctx *c) { return m_aws(c, PGR_AWS_THROTTLED); }
+static bool m_aws_timeout(struct ctx *c) { return m_aws(c, PGR_AWS_TIMEOUT); }
+static bool m_aws_not_found(struct ctx *c) { return m_aws(c, PGR_AWS_NOT_FOUND); }
+static bool m_aws_bad_answer(struct ctx *c) { return m_aws(c, PGR_AWS_BAD_ANSWER); }
+static bool m_aws_error(struct ctx *c) { return m_aws(c, PGR_AWS_ERROR); }
 
 /* ---- rules: dns ---- */
 
@@ -716,6 +839,9 @@ static const struct rule rules[] = {
 	{ PGR_F_REGION_MISMATCH, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_region,
 	  "The endpoint, the endpoint service and the client are not all in one region",
 	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
+	{ PGR_F_ENDPOINT_SERVICE_REGION, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_service_region,
+	  "The VPC endpoint {id} is in {region}, but its service is in another region",
+	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region the service name names (com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
 	{ PGR_F_PRIVATELINK_PROVISIONING, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_provisioning,
 	  "Heroku is still provisioning the PrivateLink endpoint service",
 	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint." },
@@ -728,6 +854,9 @@ static const struct rule rules[] = {
 	{ PGR_F_SECURITY_GROUP_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_sg_evidence,
 	  "The endpoint's security groups do not let TCP {port} in from this client",
 	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>)." },
+	{ PGR_F_NETWORK_ACL_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_nacl_evidence,
+	  "A network ACL of the endpoint's subnets drops TCP {port} or its return traffic",
+	  "Network ACLs are stateless: the endpoint's subnets need inbound TCP 5432-5433 from the client and outbound TCP 1024-65535 (the return traffic) to it, each allowed by a rule numbered below any deny that matches (aws ec2 create-network-acl-entry / replace-network-acl-entry)." },
 	{ PGR_F_SECURITY_GROUP_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_sg,
 	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
 	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
@@ -764,6 +893,9 @@ static const struct rule rules[] = {
 	{ PGR_F_ADDRESS_OUTSIDE_VPC, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_outside_vpc,
 	  "{host} resolves to private addresses outside this VPC: another VPC's endpoint",
 	  "Use the endpoint created in this client's VPC, or route/peer to the VPC that holds it." },
+	{ PGR_F_ADDRESS_NOT_ENDPOINT, PGR_CAUSE_DNS, PGR_SEV_WARNING, m_stray_address,
+	  "{host} resolves to an address that no network interface of the endpoint holds",
+	  "A stale or overridden DNS answer (an /etc/hosts entry, a private hosted zone, a resolver cache) points away from the endpoint: its addresses are those of aws ec2 describe-network-interfaces --network-interface-ids <the endpoint's NetworkInterfaceIds>." },
 	{ PGR_F_TCP_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_unreachable,
 	  "No route from this host to the endpoint's addresses",
 	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC." },
@@ -827,6 +959,27 @@ static const struct rule rules[] = {
 	{ PGR_F_EVIDENCE_CONTRADICTS, PGR_CAUSE_CONFIG, PGR_SEV_WARNING, m_contradiction,
 	  "The evidence files disagree with what the probes saw",
 	  "The evidence is stale or describes another endpoint: run the AWS/Heroku commands again and pass their fresh output." },
+	{ PGR_F_AWS_NO_CREDENTIALS, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_no_creds,
+	  "--aws found no AWS credentials, so the AWS steps were not read from the API",
+	  "Give pgreach credentials the way the AWS CLI takes them: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE (keys or credential_process), a web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) or an instance role. Check with aws sts get-caller-identity." },
+	{ PGR_F_AWS_ACCESS_DENIED, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_denied,
+	  "AWS denied {action} to these credentials",
+	  "Grant the five read-only actions of contrib/aws/pgreach-iam-policy.json (ec2:DescribeVpcEndpoints, ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeNetworkAcls, ec2:DescribeNetworkInterfaces) to the user or role pgreach runs as." },
+	{ PGR_F_AWS_THROTTLED, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_throttled,
+	  "The EC2 API throttled {action} (RequestLimitExceeded) until the deadline",
+	  "Other tools in the account use up its EC2 API request rate: run again later, or with a longer --timeout." },
+	{ PGR_F_AWS_TIMEOUT, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_timeout,
+	  "The EC2 API did not answer {action} before the deadline",
+	  "Check that this host reaches the EC2 API (ec2.<region>.amazonaws.com, or an ec2 interface endpoint in a VPC without internet access), or give a longer --timeout." },
+	{ PGR_F_AWS_ENDPOINT_NOT_FOUND, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_not_found,
+	  "The EC2 API does not know the endpoint {id} in {region} for these credentials",
+	  "The endpoint belongs to another AWS account: run pgreach with the credentials (AWS_PROFILE) of the account that created it. If it was deleted, create it again." },
+	{ PGR_F_AWS_BAD_ANSWER, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_bad_answer,
+	  "The answer to {action} was not the EC2 API's XML",
+	  "Something other than the EC2 API answered: check AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2 and any HTTPS proxy. The bundle keeps the answer." },
+	{ PGR_F_AWS_ERROR, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_error,
+	  "The EC2 API call {action} failed",
+	  "See the evidence for the API's error code; check the credentials (aws sts get-caller-identity) and AWS_ENDPOINT_URL." },
 	{ PGR_CODE_NONE, PGR_CAUSE_CONFIG, PGR_SEV_OK, NULL, NULL, NULL }
 };
 
@@ -851,6 +1004,8 @@ var(const struct ctx *c, const char *name, size_t len)
 		return c->other_port;
 	if (IS("state"))
 		return vpce_state(c) ? vpce_state(c) : "?";
+	if (IS("action"))
+		return c->action[0] ? c->action : "an EC2 action";
 #undef IS
 	return NULL;
 }

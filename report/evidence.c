@@ -55,6 +55,10 @@ static const char *const type_names[] = {
 	[PGR_EV_SECURITY_GROUPS] = "security_groups",
 	[PGR_EV_PRIVATELINK] = "privatelink",
 	[PGR_EV_HEROKU_CONFIG] = "heroku_config",
+	[PGR_EV_SUBNETS] = "subnets",
+	[PGR_EV_NETWORK_ACLS] = "network_acls",
+	[PGR_EV_NETWORK_INTERFACES] = "network_interfaces",
+	[PGR_EV_AWS_CALLS] = "aws_calls",
 };
 
 const char *
@@ -221,6 +225,71 @@ vpce_free(struct pgr_vpce *v)
 	for (i = 0; i < v->nsubnets; i++)
 		free(v->subnets[i]);
 	free(v->subnets);
+	for (i = 0; i < v->nenis; i++)
+		free(v->enis[i]);
+	free(v->enis);
+	free(v->ip_address_type);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The types --aws adds (input/aws/ec2xml.c fills them). */
+static void
+aws_item_free(struct pgr_evidence_item *it)
+{
+	size_t i, j;
+
+	switch (it->type) {
+	case PGR_EV_SUBNETS:
+		for (i = 0; i < it->u.subnets.n; i++) {
+			struct pgr_subnet *s = &it->u.subnets.v[i];
+
+			free(s->id);
+			free(s->vpc_id);
+			free(s->cidr);
+			free(s->az);
+			free(s->az_id);
+		}
+		free(it->u.subnets.v);
+		break;
+	case PGR_EV_NETWORK_ACLS:
+		for (i = 0; i < it->u.acls.n; i++) {
+			struct pgr_nacl *a = &it->u.acls.v[i];
+
+			free(a->id);
+			free(a->vpc_id);
+			strv_free(a->subnets, a->nsubnets);
+			for (j = 0; j < a->nentries; j++)
+				free(a->entries[j].cidr);
+			free(a->entries);
+		}
+		free(it->u.acls.v);
+		break;
+	case PGR_EV_NETWORK_INTERFACES:
+		for (i = 0; i < it->u.enis.n; i++) {
+			struct pgr_eni *e = &it->u.enis.v[i];
+
+			free(e->id);
+			free(e->subnet_id);
+			free(e->vpc_id);
+			free(e->az);
+			free(e->status);
+			free(e->type);
+			strv_free(e->addrs, e->naddrs);
+		}
+		free(it->u.enis.v);
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -299,10 +368,31 @@ item_free(struct pgr_evidence_item *it)
 	case PGR_EV_HEROKU_CONFIG:
 		config_free(&it->u.config);
 		break;
+	default:
+		aws_item_free(it);
+		break;
 	}
 	free(it->path);
 	free(it->content);
 	memset(it, 0, sizeof(*it));
+}
+
+void
+pgr_evidence_truncate(struct pgr_evidence *ev, size_t n)
+{
+	while (ev != NULL && ev->n > n)
+		item_free(&ev->items[--ev->n]);
+}
+
+const struct pgr_evidence_item *
+pgr_evidence_find(const struct pgr_evidence *ev, enum pgr_evidence_type t)
+{
+	size_t i;
+
+	for (i = 0; ev != NULL && i < ev->n; i++)
+		if (ev->items[i].type == t)
+			return &ev->items[i];
+	return NULL;
 }
 
 void

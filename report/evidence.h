@@ -28,7 +28,12 @@ enum pgr_evidence_type {
 	PGR_EV_VPC_ENDPOINTS,
 	PGR_EV_SECURITY_GROUPS,
 	PGR_EV_PRIVATELINK,
-	PGR_EV_HEROKU_CONFIG
+	PGR_EV_HEROKU_CONFIG,
+	/* Fetched by --aws (input/aws), never detected in a file: */
+	PGR_EV_SUBNETS,			/* DescribeSubnets */
+	PGR_EV_NETWORK_ACLS,		/* DescribeNetworkAcls */
+	PGR_EV_NETWORK_INTERFACES,	/* DescribeNetworkInterfaces */
+	PGR_EV_AWS_CALLS		/* how each --aws call went */
 };
 const char *pgr_evidence_type_name(enum pgr_evidence_type t);
 
@@ -78,6 +83,10 @@ struct pgr_vpce {
 	struct pgr_vpce_group *groups;
 	size_t	nsubnets;
 	char	**subnets;
+	/* Appended for --aws (input/aws); the JSON parser leaves them 0. */
+	size_t	nenis;
+	char	**enis;			/* NetworkInterfaceIds */
+	char	*ip_address_type;	/* IpAddressType: ipv4, dualstack; NULL */
 };
 
 struct pgr_ev_vpc_endpoints {
@@ -182,6 +191,110 @@ struct pgr_ev_heroku_config {
 	struct pgr_ev_dburl *urls;
 };
 
+/* DescribeSubnets: where each of the endpoint's subnets is. */
+struct pgr_subnet {
+	char	*id;
+	char	*vpc_id;
+	char	*cidr;			/* CidrBlock */
+	char	*az;			/* AvailabilityZone: us-east-1a */
+	char	*az_id;			/* AvailabilityZoneId: use1-az4 */
+};
+
+struct pgr_ev_subnets {
+	size_t	n;
+	struct pgr_subnet *v;
+};
+
+/* One entry of a network ACL, either direction. */
+struct pgr_nacl_entry {
+	int	rule_number;		/* 32767 is the default "*" rule */
+	bool	egress;
+	bool	allow;			/* RuleAction allow, else deny */
+	int	protocol;		/* -1 all, 6 tcp, 17 udp, ...; -2 unknown */
+	int	from_port;		/* PortRange; -1 if absent (all ports) */
+	int	to_port;
+	char	*cidr;			/* CidrBlock or Ipv6CidrBlock */
+	int	family;			/* 4 or 6 */
+	unsigned char net[16];
+	int	prefix_len;		/* -1 if the CIDR did not parse */
+};
+
+struct pgr_nacl {
+	char	*id;
+	char	*vpc_id;
+	bool	is_default;
+	size_t	nsubnets;
+	char	**subnets;		/* Associations[].SubnetId */
+	size_t	nentries;
+	struct pgr_nacl_entry *entries;	/* sorted by rule number, as evaluated */
+};
+
+struct pgr_ev_network_acls {
+	size_t	n;
+	struct pgr_nacl *v;
+};
+
+/* DescribeNetworkInterfaces: which interface holds which address. */
+struct pgr_eni {
+	char	*id;
+	char	*subnet_id;
+	char	*vpc_id;
+	char	*az;			/* AvailabilityZone */
+	char	*status;		/* in-use, available, ... */
+	char	*type;			/* InterfaceType: vpc_endpoint, interface */
+	size_t	naddrs;
+	char	**addrs;		/* private IPv4 and IPv6 addresses */
+};
+
+struct pgr_ev_network_interfaces {
+	size_t	n;
+	struct pgr_eni *v;
+};
+
+/* How one --aws API call went: an outcome code, never only text. */
+enum pgr_aws_status {
+	PGR_AWS_OK,
+	PGR_AWS_NOT_ASKED,		/* an earlier call's answer was needed */
+	PGR_AWS_NO_CREDENTIALS,
+	PGR_AWS_ACCESS_DENIED,		/* UnauthorizedOperation, AccessDenied */
+	PGR_AWS_THROTTLED,		/* RequestLimitExceeded past the retries */
+	PGR_AWS_NOT_FOUND,		/* InvalidVpcEndpointId.NotFound & co. */
+	PGR_AWS_TIMEOUT,		/* no answer before the run's deadline */
+	PGR_AWS_BAD_ANSWER,		/* not the EC2 XML expected */
+	PGR_AWS_ERROR			/* any other error: connect, HTTP, API */
+};
+const char *pgr_aws_status_name(enum pgr_aws_status s);
+
+enum pgr_aws_action {
+	PGR_AWS_DESCRIBE_VPC_ENDPOINTS,
+	PGR_AWS_DESCRIBE_SECURITY_GROUPS,
+	PGR_AWS_DESCRIBE_SUBNETS,
+	PGR_AWS_DESCRIBE_NETWORK_ACLS,
+	PGR_AWS_DESCRIBE_NETWORK_INTERFACES,
+	PGR_AWS__NACTIONS
+};
+
+struct pgr_aws_call {
+	enum pgr_aws_status status;
+	int	http_status;		/* 0: no answer */
+	int	tries;
+	double	ms;			/* from the run's start to the last answer */
+	char	error_code[64];		/* the API's <Code>, "" */
+	char	request_id[64];		/* the API's RequestId, "" */
+	char	detail[256];		/* printable, free of secrets */
+};
+
+/* The --aws run: where it asked, as whom, and each call's outcome. */
+struct pgr_ev_aws_calls {
+	char	region[32];
+	char	endpoint_id[64];	/* the vpce- ID asked for */
+	char	cred_source[48];	/* "environment", "profile default", ... */
+	struct pgr_aws_call calls[PGR_AWS__NACTIONS];
+};
+/* "DescribeNetworkAcls" and "ec2:DescribeNetworkAcls". */
+const char *pgr_aws_action_name(enum pgr_aws_action a);
+const char *pgr_aws_iam_action(enum pgr_aws_action a);
+
 struct pgr_evidence_item {
 	enum pgr_evidence_type type;
 	char	*path;			/* as given; "(buffer)" from load_buffer */
@@ -198,6 +311,10 @@ struct pgr_evidence_item {
 		struct pgr_ev_security_groups groups;
 		struct pgr_ev_privatelink privatelink;
 		struct pgr_ev_heroku_config config;
+		struct pgr_ev_subnets subnets;
+		struct pgr_ev_network_acls acls;
+		struct pgr_ev_network_interfaces enis;
+		struct pgr_ev_aws_calls aws;
 	} u;
 };
 
@@ -217,6 +334,11 @@ int	pgr_evidence_load(struct pgr_evidence *ev, const char *path,
 int	pgr_evidence_load_buffer(struct pgr_evidence *ev, const char *name,
 	    const void *buf, size_t len, char *err, size_t errlen);
 void	pgr_evidence_free(struct pgr_evidence *ev);
+/* Free items [n, ev->n): what --aws added on an earlier round of --wait. */
+void	pgr_evidence_truncate(struct pgr_evidence *ev, size_t n);
+/* The first item of type t, or NULL. */
+const struct pgr_evidence_item *pgr_evidence_find(const struct pgr_evidence *ev,
+	    enum pgr_evidence_type t);
 
 /* The SHA-256 of len bytes at p as 64 hex digits; false if OpenSSL fails. */
 bool	pgr_sha256_hex(const void *p, size_t len, char out[65]);
@@ -247,5 +369,31 @@ const char *pgr_evidence_db_url(const struct pgr_evidence *ev,
  */
 int	pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 	    int port, char *why, size_t len);
+
+/*
+ * The network ACLs of the endpoint's subnets (needs --aws): do they let
+ * TCP to port in from client_addr (direction 0, inbound), or let the
+ * endpoint's answers out to client_addr's ephemeral ports 1024-65535
+ * (direction 1, the return traffic; a network ACL is stateless)?
+ * Entries are read lowest rule number first, the first match decides.
+ *  1  every subnet's ACL allows it
+ *  0  one denies it; why names the ACL, subnet and rule
+ * -1  cannot tell: no ACL evidence, or no client address to match
+ */
+int	pgr_nacl_allows(const struct pgr_evidence *ev, const struct pgr_vpce *v,
+	    const char *client_addr, int port, int direction, char *why, size_t len);
+
+/*
+ * The network interface of the endpoint v that holds addr, and its
+ * subnet's zone (AvailabilityZone, and the zone ID if DescribeSubnets
+ * answered).  NULL if none does; *known false if the interfaces were not
+ * described (then NULL says nothing).
+ */
+const struct pgr_eni *pgr_eni_for_addr(const struct pgr_evidence *ev,
+	    const struct pgr_vpce *v, const char *addr, const char **zone_id,
+	    bool *known);
+
+/* The --aws calls item, NULL without --aws. */
+const struct pgr_ev_aws_calls *pgr_evidence_aws(const struct pgr_evidence *ev);
 
 #endif

@@ -223,7 +223,9 @@ remedies_text(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opt
 		if (fd == NULL) {
 			fputs("  why: ", f);
 			put_wrapped(f, o, it->note, 7);
-			fputs("  fix: see the phases with -v; no rule explains this failure\n", f);
+			fputs(pgr_step_def(it->step)->phase == PGR_PH__COUNT ?
+			    "  fix: the remedies below; this step fails on the evidence alone\n" :
+			    "  fix: see the phases with -v; no rule explains this failure\n", f);
 			continue;
 		}
 		if (shown != NULL)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/aws/ec2xml.h"
 #include "tests/support/cases.h"
 #include "tests/support/load.h"
 
@@ -23,6 +24,75 @@ load_json(const char *dir, const char *rel, char *err, size_t errlen)
 	if ((j = json_load_file(path, 0, &jerr)) == NULL)
 		snprintf(err, errlen, "%s: %s", path, jerr.text);
 	return j;
+}
+
+/*
+ * "aws": --aws evidence, as input/aws/client.c hands it over: the EC2
+ * answers by action name ("DescribeVpcEndpoints": "../aws/vpce.xml"), each
+ * call ok, and "calls" setting other outcomes ("DescribeNetworkAcls":
+ * "access_denied"), "region" where the calls were made.
+ */
+static int
+aws_evidence(json_t *aws, const char *dir, struct pgr_evidence *ev,
+    char *errbuf, size_t errlen)
+{
+	static const char *const names[PGR_AWS__NACTIONS] = { "DescribeVpcEndpoints",
+	    "DescribeSecurityGroups", "DescribeSubnets", "DescribeNetworkAcls",
+	    "DescribeNetworkInterfaces" };
+	struct pgr_ev_aws_calls calls;
+	json_t *o = json_object_get(aws, "calls"), *v;
+	char path[2200], tok[256], rid[64], err[160];
+	int a, s;
+
+	if (aws == NULL)
+		return 0;
+	memset(&calls, 0, sizeof(calls));
+	snprintf(calls.region, sizeof(calls.region), "%s",
+	    json_string_value(json_object_get(aws, "region")));
+	for (a = 0; a < PGR_AWS__NACTIONS; a++) {
+		const char *file = json_string_value(json_object_get(aws, names[a]));
+		struct pgr_evidence_item *it;
+		FILE *f;
+		char *buf;
+		size_t len;
+
+		calls.calls[a].status = PGR_AWS_NOT_ASKED;
+		if ((v = json_object_get(o, names[a])) != NULL)
+			for (s = 0; s <= PGR_AWS_ERROR; s++)
+				if (strcmp(pgr_aws_status_name((enum pgr_aws_status)s),
+				    json_string_value(v)) == 0) {
+					calls.calls[a].status = (enum pgr_aws_status)s;
+					snprintf(calls.calls[a].detail, sizeof(calls.calls[a].detail),
+					    "%s: %s", names[a], json_string_value(v));
+				}
+		if (file == NULL)
+			continue;
+		calls.calls[a].status = PGR_AWS_OK;
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if ((f = fopen(path, "rb")) == NULL || (buf = malloc(1 << 20)) == NULL) {
+			snprintf(errbuf, errlen, "%s: cannot read", path);
+			if (f != NULL)
+				fclose(f);
+			return -1;
+		}
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		ev->items = realloc(ev->items, (ev->n + 1) * sizeof(*ev->items));
+		it = &ev->items[ev->n++];
+		memset(it, 0, sizeof(*it));
+		if (pgr_ec2xml_parse((enum pgr_aws_action)a, buf, len, it, tok,
+		    sizeof(tok), rid, sizeof(rid), err, sizeof(err)) != 0) {
+			snprintf(errbuf, errlen, "%.900s: %.100s", path, err);
+			free(buf);
+			return -1;
+		}
+		free(buf);
+	}
+	ev->items = realloc(ev->items, (ev->n + 1) * sizeof(*ev->items));
+	memset(&ev->items[ev->n], 0, sizeof(ev->items[ev->n]));
+	ev->items[ev->n].type = PGR_EV_AWS_CALLS;
+	ev->items[ev->n++].u.aws = calls;
+	return 0;
 }
 
 static const char *
@@ -61,6 +131,8 @@ case_load(const char *path, struct pgr_case *k, char *err, size_t errlen)
 		if (pgr_evidence_load(&k->ev, ev, err, errlen) != 0)
 			return -1;
 	}
+	if (aws_evidence(json_object_get(k->c, "aws"), dir, &k->ev, err, errlen) != 0)
+		return -1;
 	if (json_object_get(k->c, "cert_warning_days") != NULL)
 		warn_days = (long)json_integer_value(json_object_get(k->c, "cert_warning_days"));
 	if (pgr_thresholds_set(&k->thr, str(k->c, "warning"), str(k->c, "critical"),

@@ -8,7 +8,12 @@
  *	  "region": "us-east-1", "sslmode": "verify-full",
  *	  "cert_warning_days": 14, "warning": "0.5", "critical": "2",
  *	  "query_warning": "0.1", "query_critical": "1",
+ *	  "aws": { "region": "us-east-1", "DescribeVpcEndpoints": "../aws/vpce.xml",
+ *	           "calls": { "DescribeNetworkAcls": "access_denied" } },
  *	  "expect": ["ENDPOINT_NOT_AVAILABLE"], "causes": ["acceptance"] }
+ *
+ * "aws" is --aws evidence as input/aws/client.c hands it over: the EC2
+ * answers by action name, each call ok, "calls" setting other outcomes.
  */
 #ifndef PGR_TEST_CASES_H
 #define PGR_TEST_CASES_H
