@@ -71,7 +71,12 @@ steps_of(enum pgr_code c)
 	case PGR_F_PUBLIC_ADDRESS: case PGR_F_ADDRESS_OUTSIDE_VPC:
 		return S(DNS);
 	case PGR_F_TCP_UNREACHABLE: case PGR_F_TCP_REFUSED: case PGR_F_TCP_ERROR:
+	case PGR_F_PORT_SERVICE_DOWN:
 		return TCP_STEPS;
+	case PGR_F_PATH_MTU_BLACKHOLE:
+		return S(TLS);
+	case PGR_F_TLS_REQUIRED:
+		return S(TLS) | LOGIN_STEPS;
 	case PGR_F_TLS_NOT_OFFERED: case PGR_F_TLS_HANDSHAKE: case PGR_F_TLS_OLD:
 	case PGR_F_SERVER_SILENT: case PGR_F_SERVER_CLOSED_TLS:
 		return S(TLS);
@@ -325,6 +330,12 @@ finding_for(const struct pgr_analysis *an, size_t hi, enum pgr_check_step s)
 			continue;
 		if (f->target >= 0 && ((size_t)f->target >= an->r->ntargets ||
 		    an->host_of[f->target] != hi))
+			continue;
+		/* A finding on one port fails only that port's steps. */
+		if (f->port != 0 && f->target >= 0 && ((step_defs[s].port ==
+		    PGR_SP_POSTGRES && an->r->targets[f->target].role ==
+		    PGR_ROLE_PGBOUNCER) || (step_defs[s].port == PGR_SP_PGBOUNCER &&
+		    an->r->targets[f->target].role != PGR_ROLE_PGBOUNCER)))
 			continue;
 		return (int)i;
 	}

@@ -49,7 +49,8 @@ const char *pgr_cause_name(enum pgr_cause c);		/* "security_group" */
 	X(LOGIN_CAPACITY_USE_PGBOUNCER) X(LOGIN_AUTH) X(LOGIN_DATABASE) \
 	X(LOGIN_CAPACITY) X(LOGIN_CLOSED) X(LOGIN_TIMEOUT) X(LOGIN_ERROR) \
 	X(QUERY_ERROR) X(QUERY_TIMEOUT) X(EVIDENCE_CONTRADICTS) \
-	X(SESSION_SLOW) X(QUERY_SLOW)
+	X(SESSION_SLOW) X(QUERY_SLOW) X(PATH_MTU_BLACKHOLE) X(PORT_SERVICE_DOWN) \
+	X(TLS_REQUIRED)
 
 enum pgr_code {
 	PGR_CODE_NONE = 0,
@@ -70,6 +71,7 @@ struct pgr_finding {
 	char		*evidence;
 	char		*remedy;
 	int		 target;	/* index into the report's targets, -1 for the run */
+	int		 port;		/* the one port it concerns, 0: the whole host */
 };
 
 /* A growing list of findings; every string is owned by it. */

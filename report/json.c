@@ -205,11 +205,12 @@ target_json(const struct pgr_target *t, const struct pgr_target_result *tr)
 static json_t *
 finding_json(const struct pgr_finding *f)
 {
-	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "code", json_string(pgr_code_name(f->code)), "severity", pgr_severity_name(f->severity),
 	    "cause", json_string(pgr_cause_name(f->cause)), "summary", str_or_null(f->summary),
 	    "evidence", str_or_null(f->evidence), "remedy", str_or_null(f->remedy),
-	    "target", f->target < 0 ? json_null() : json_integer(f->target));
+	    "target", f->target < 0 ? json_null() : json_integer(f->target),
+	    "port", f->port > 0 ? json_integer(f->port) : json_null());
 }
 
 /* The setup guide's steps, host by host, as the text report's checklist. */
