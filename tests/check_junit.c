@@ -315,7 +315,7 @@ static const struct jcase cases[] = {
 	    "postgres://" HOSTILE_BACK ":REDACTED@x/db" } } },
 	{ "refused-no-findings", b_refused_no_findings, "us-east-1", { NULL }, 1, 13, 4, 0, 0, {
 	  { "string(" STEP("TCP 5432") "/failure/@type)", "PORT_SERVICE_DOWN" },
-	  { "string(" STEP("TCP 5432") "/failure/@message)", "The connection to port 5432 is refused: that is not the endpoint" },
+	  { "string(" STEP("TCP 5432") "/failure/@message)", "Postgres on port 5432 refuses connections at 10.0.2.5 while PgBouncer on 5433 at the same address answers TLS: the endpoint is right, Postgres behind it is down" },
 	  { "string(" STEP("TCP 5433") "/@time)", "0.0014" } } },
 	{ "three-hosts", b_three_hosts, "us-east-1", { NULL }, 3, 39, 0, 0, 7, {
 	  { "string(/testsuites/testsuite[2]/@name)", HOST2 },
