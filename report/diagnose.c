@@ -1005,7 +1005,7 @@ static const struct rule rules[] = {
 	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint.", 0, false },
 	{ PGR_F_ACCOUNT_NOT_ALLOWED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_account,
 	  "The AWS account that owns the endpoint is not (yet) allowed by Heroku",
-	  "Add the account to the allowed list: heroku data:privatelink:access:add arn:aws:iam::{account}:root --app <app>, wait for it to show Active in heroku data:privatelink, then the endpoint is accepted.", 0, false },
+	  "An account Heroku lists as Pending is being added: wait until heroku data:privatelink shows it Active, then the endpoint is accepted (or, if the endpoint is still pendingAcceptance after that, delete and create it again). An account not listed must be added: heroku data:privatelink:access:add arn:aws:iam::{account}:root --app <app>.", 0, false },
 	{ PGR_F_ENDPOINT_NOT_AVAILABLE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_first,
 	  "The VPC endpoint {id} is not available, so connections to it time out",
 	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again.", 0, false },
