@@ -737,7 +737,10 @@ pgr_probe_expire(struct pgr_probe *p)
 				tls_progress(p);
 			r->tls.status = PGR_TLS_TIMEOUT;
 			r->tls.ms = now;
-			set_detail(r->tls.detail, sizeof(r->tls.detail), p->tls_seen ?
+			set_detail(r->tls.detail, sizeof(r->tls.detail),
+			    r->tls.ssl_answer == 'S' ?
+			    "the server answered S, then its TLS handshake did not complete before the deadline" :
+			    p->tls_seen ?
 			    "no answer to SSLRequest or the TLS handshake before the deadline" :
 			    "connected, then nothing before the deadline");
 		} else {
