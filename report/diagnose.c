@@ -661,8 +661,8 @@ partial_port(struct ctx *c)
 		snprintf(c->port, sizeof(c->port), "%d", h->p[i].port);
 		snprintf(c->how, sizeof(c->how), "%s on port %d", how_name(how),
 		    h->p[i].port);
-		EV(c, "%s: TCP to %s: %s, while %s connect on it", h->host, c->bad,
-		    c->how, c->good);
+		EV(c, "%s: TCP to %s %s, while TCP to %s connects on it", h->host,
+		    c->bad, c->how, c->good);
 		return true;
 	}
 	return false;
@@ -718,7 +718,7 @@ m_partial(struct ctx *c)
 	    how_name(mixed ? PGR_TCP_ERROR : how),
 	    probed(&h->p[P_PG]) && probed(&h->p[P_BOUNCER]) ? "every port (5432 and 5433)" :
 	    probed(&h->p[P_PG]) ? "port 5432" : "port 5433");
-	EV(c, "%s: TCP to %s: %s, while %s connect%s", h->host, c->bad, c->how,
+	EV(c, "%s: TCP to %s %s, while TCP to %s connects%s", h->host, c->bad, c->how,
 	    c->good, h->t->endpoint.zone[0] ? "" :
 	    "; the zonal names (the endpoint name with -<zone> after its id) tell which zone each address is in");
 	return true;
