@@ -999,7 +999,7 @@ m_contradiction(struct ctx *c)
 static const struct rule rules[] = {
 	{ PGR_F_REGION_MISMATCH, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_region,
 	  "The endpoint, the endpoint service and the client are not all in one region",
-	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
+	  "AWS lets an endpoint service opt in to cross-region PrivateLink, but Heroku requires the endpoint in the database's own region (Heroku's PrivateLink documentation), so an endpoint in another region does not reach it. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
 	{ PGR_F_PRIVATELINK_PROVISIONING, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_provisioning,
 	  "Heroku is still provisioning the PrivateLink endpoint service",
 	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint.", 0, false },
