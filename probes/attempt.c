@@ -49,6 +49,8 @@
 
 static int ex_index = -1;
 
+static void tls_progress(struct pgr_probe *p);
+
 void
 pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,
     const struct pgr_target *t, const struct pgr_addr *a,
@@ -140,6 +142,21 @@ info_cb(const SSL *ssl, int where, int ret)
 		p->chain = X509_chain_up_ref(chain);
 }
 
+/* Every record header read from the server counts one record. */
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct pgr_probe *p = arg;
+
+	(void)version;
+	(void)buf;
+	(void)len;
+	(void)ssl;
+	if (p != NULL && !write_p && content_type == SSL3_RT_HEADER)
+		p->res->tls.records_received++;
+}
+
 static void
 watch_ssl(struct pgr_probe *p)
 {
@@ -152,6 +169,8 @@ watch_ssl(struct pgr_probe *p)
 		return;
 	SSL_set_ex_data(ssl, ex_index, p);
 	SSL_set_info_callback(ssl, info_cb);
+	SSL_set_msg_callback(ssl, msg_cb);
+	SSL_set_msg_callback_arg(ssl, p);
 }
 
 static void
@@ -592,6 +611,8 @@ connect_failed(struct pgr_probe *p)
 		return;
 	}
 	if (!p->tls_done) {
+		if (p->tls_seen)
+			tls_progress(p);
 		r->tls.status = pgr_pgmsg_tls_code(text);
 		r->tls.ms = since(p);
 		set_detail(r->tls.detail, sizeof(r->tls.detail), text);
@@ -640,10 +661,14 @@ advance(struct pgr_probe *p, ConnStatusType after)
 	if (p->tcp_done && after == CONNECTION_SSL_STARTUP)
 		p->tls_seen = true;
 	watch_ssl(p);
+	if (p->tls_seen && !p->tls_done)
+		tls_progress(p);
 	if (p->tls_done || !p->tcp_done || after == CONNECTION_SSL_STARTUP)
 		return;
 	if (p->tls_seen) {
 		p->tls_done = true;
+		if (!PQsslInUse(p->conn))
+			r->tls.ssl_answer = 'N';
 		r->tls.ms = since(p);
 		r->tls.status = PQsslInUse(p->conn) ? PGR_OK : PGR_TLS_NOT_OFFERED;
 		if (r->tls.status == PGR_OK)
@@ -674,6 +699,42 @@ bytes_received(const struct pgr_probe *p)
 	    sizeof(ti.tcpi_bytes_received))
 		return 0;
 	return ti.tcpi_bytes_received;
+}
+
+/*
+ * How far the TLS phase got: libpq creates its SSL object only once the
+ * server answered 'S', and OpenSSL's state says whether our ClientHello
+ * left.  Bytes count from after the 'S' (one byte).
+ */
+static void
+tls_progress(struct pgr_probe *p)
+{
+	struct pgr_tls_result *t = &p->res->tls;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	SSL *ssl;
+	OSSL_HANDSHAKE_STATE st;
+	unsigned long long b;
+	int fd;
+
+	if (p->conn == NULL)
+		return;
+	fd = PQsocket(p->conn);
+	memset(&ti, 0, sizeof(ti));
+	if (fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+		p->res->tcp.path_mtu = (int)ti.tcpi_pmtu;
+		p->res->tcp.mss = (int)ti.tcpi_advmss;
+	}
+	if ((ssl = PQsslStruct(p->conn, "OpenSSL")) == NULL)
+		return;
+	t->ssl_answer = 'S';
+	st = SSL_get_state(ssl);
+	t->client_hello_sent = st != TLS_ST_BEFORE &&
+	    !(st == TLS_ST_CW_CLNT_HELLO && SSL_want_write(ssl));
+	snprintf(t->handshake_state, sizeof(t->handshake_state), "%s",
+	    SSL_state_string_long(ssl));
+	b = bytes_received(p);
+	t->bytes_received = b > 0 ? (long long)b - 1 : 0;
 }
 
 static void
@@ -930,9 +991,14 @@ pgr_probe_expire(struct pgr_probe *p)
 			set_detail(r->tcp.detail, sizeof(r->tcp.detail),
 			    "no answer to the TCP handshake (SYN) before the deadline");
 		} else if (!p->tls_done) {
+			if (p->tls_seen)
+				tls_progress(p);
 			r->tls.status = PGR_TLS_TIMEOUT;
 			r->tls.ms = now;
-			set_detail(r->tls.detail, sizeof(r->tls.detail), p->tls_seen ?
+			set_detail(r->tls.detail, sizeof(r->tls.detail),
+			    r->tls.ssl_answer == 'S' ?
+			    "the server answered S, then its TLS handshake did not complete before the deadline" :
+			    p->tls_seen ?
 			    "no answer to SSLRequest or the TLS handshake before the deadline" :
 			    "connected, then nothing before the deadline");
 		} else {

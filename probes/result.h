@@ -141,6 +141,8 @@ struct pgr_tcp_result {
 	double	ms;			/* end, from the attempt's start */
 	int	err_no;			/* errno of a failed connect, 0 otherwise */
 	char	detail[PGR_DETAIL_LEN];
+	int	path_mtu;		/* the kernel's path MTU for it, 0 unknown */
+	int	mss;			/* the MSS we advertised: the server's largest segment, 0 unknown */
 };
 
 struct pgr_tls_result {
@@ -151,6 +153,15 @@ struct pgr_tls_result {
 	int	key_bits;
 	char	detail[PGR_DETAIL_LEN];
 	struct pgr_cert cert;
+	/*
+	 * How far the phase got, so a handshake that stalls after the server's
+	 * 'S' is told apart from a server that never answered.
+	 */
+	char	ssl_answer;		/* 'S', 'N', 0 when no answer was seen */
+	bool	client_hello_sent;
+	long long bytes_received;	/* from the server after its 'S' (valid with 'S') */
+	int	records_received;	/* TLS records read from the server */
+	char	handshake_state[64];	/* OpenSSL's last state, "" if none */
 };
 
 struct pgr_login_result {

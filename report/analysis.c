@@ -57,7 +57,7 @@ steps_of(enum pgr_code c)
 	case PGR_F_ENDPOINT_SERVICE_REGION:
 		return S(REGION);
 	case PGR_F_PRIVATELINK_PROVISIONING: return S(PROVISIONED);
-	case PGR_F_ACCOUNT_NOT_ALLOWED: return S(ACCOUNT);
+	case PGR_F_ACCOUNT_NOT_ALLOWED: return S(ACCOUNT) | TCP_STEPS;
 	case PGR_F_ENDPOINT_NOT_AVAILABLE:
 	case PGR_F_ENDPOINT_STATE:
 	case PGR_F_ENDPOINT_NOT_ACCEPTED:
@@ -66,16 +66,22 @@ steps_of(enum pgr_code c)
 	case PGR_F_SECURITY_GROUP_BLOCKS:
 	case PGR_F_NETWORK_ACL_BLOCKS:
 	case PGR_F_SECURITY_GROUP_PORT:
-	case PGR_F_ZONE_UNREACHABLE:
 	case PGR_F_NETWORK_ACL_EVIDENCE:
 		return S(SECURITY_GROUP) | TCP_STEPS;
+	case PGR_F_ZONE_UNREACHABLE:	/* one group covers every interface */
+		return TCP_STEPS;
 	case PGR_F_DNS_NXDOMAIN: case PGR_F_DNS_SERVFAIL: case PGR_F_DNS_TIMEOUT:
 	case PGR_F_DNS_REFUSED: case PGR_F_DNS_NO_ADDRESS: case PGR_F_DNS_ERROR:
 	case PGR_F_PUBLIC_ADDRESS: case PGR_F_ADDRESS_OUTSIDE_VPC:
 	case PGR_F_ADDRESS_NOT_ENDPOINT:
 		return S(DNS);
 	case PGR_F_TCP_UNREACHABLE: case PGR_F_TCP_REFUSED: case PGR_F_TCP_ERROR:
+	case PGR_F_PORT_SERVICE_DOWN:
 		return TCP_STEPS;
+	case PGR_F_PATH_MTU_BLACKHOLE:
+		return S(TLS);
+	case PGR_F_TLS_REQUIRED:
+		return S(TLS) | LOGIN_STEPS;
 	case PGR_F_TLS_NOT_OFFERED: case PGR_F_TLS_HANDSHAKE: case PGR_F_TLS_OLD:
 	case PGR_F_SERVER_SILENT: case PGR_F_SERVER_CLOSED_TLS:
 		return S(TLS);
@@ -329,6 +335,12 @@ finding_for(const struct pgr_analysis *an, size_t hi, enum pgr_check_step s)
 			continue;
 		if (f->target >= 0 && ((size_t)f->target >= an->r->ntargets ||
 		    an->host_of[f->target] != hi))
+			continue;
+		/* A finding on one port fails only that port's steps. */
+		if (f->port != 0 && f->target >= 0 && ((step_defs[s].port ==
+		    PGR_SP_POSTGRES && an->r->targets[f->target].role ==
+		    PGR_ROLE_PGBOUNCER) || (step_defs[s].port == PGR_SP_PGBOUNCER &&
+		    an->r->targets[f->target].role != PGR_ROLE_PGBOUNCER)))
 			continue;
 		return (int)i;
 	}

@@ -71,6 +71,25 @@ add(char *buf, size_t len, size_t n, const char *sep, const char *s)
 	return n < len ? n : len - 1;
 }
 
+/*
+ * How far a failed handshake got: "server answered S, ClientHello sent,
+ * 0 bytes (0 TLS records) back, last state SSLv3/TLS write client hello".
+ */
+static const char *
+tls_progress(const struct pgr_attempt *a, char *buf, size_t len)
+{
+	const struct pgr_tls_result *t = &a->tls;
+
+	buf[0] = '\0';
+	if (t->ssl_answer != 'S')
+		return buf;
+	snprintf(buf, len, "server answered S, ClientHello %s, %lld bytes (%d TLS records) back%s%s",
+	    t->client_hello_sent ? "sent" : "not sent", t->bytes_received,
+	    t->records_received, t->handshake_state[0] ? ", last state " : "",
+	    t->handshake_state);
+	return buf;
+}
+
 const char *
 pgr_detail_phase(const struct pgr_attempt *a, enum pgr_phase p, char *buf,
     size_t len)
@@ -93,8 +112,10 @@ pgr_detail_phase(const struct pgr_attempt *a, enum pgr_phase p, char *buf,
 		if (a->tls.status == PGR_OK) {
 			snprintf(tmp, sizeof(tmp), "%s %s", a->tls.version, a->tls.cipher);
 			n = add(buf, len, n, "", tmp);
-		} else
+		} else {
 			n = add(buf, len, n, "", a->tls.detail);
+			n = add(buf, len, n, "; ", tls_progress(a, tmp, sizeof(tmp)));
+		}
 		add(buf, len, n, "; ", pgr_detail_cert(&a->tls.cert, tmp, sizeof(tmp)));
 		break;
 	case PGR_PH_LOGIN:

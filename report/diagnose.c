@@ -33,6 +33,19 @@ struct port_facts {
 	char	sg_why[256];
 	int	nacl;			/* --aws network ACLs: 1 allow, 0 deny, -1 unknown */
 	char	nacl_why[256];
+	size_t	ssl_s;			/* attempts the server answered 'S' */
+	size_t	hello;			/* attempts whose ClientHello left */
+	long long tls_bytes;		/* most bytes back after an 'S' of a failed TLS */
+	int	records;		/* most records back in a failed TLS */
+	int	mtu, mss;		/* of a failed TLS, 0 unknown */
+	char	state[64];		/* last handshake state of a failed TLS */
+};
+
+/* What one address did on each port: facts across ports and addresses. */
+struct addr_facts {
+	const char	*addr;
+	bool		 seen[P__N];
+	enum pgr_err	 tcp[P__N], tls[P__N], login[P__N];
 };
 
 struct host_facts {
@@ -50,20 +63,44 @@ struct host_facts {
 	const struct pgr_vpce	*vpce;
 	const struct pgr_ev_privatelink *pl;
 	bool			 account_pending, account_missing;
+	bool			 all_pending;	/* every allowed account Pending */
 	char			 account[64];
 	const struct pgr_ev_aws_calls *aws;	/* --aws: how the calls went */
 	size_t			 nstray;	/* DNS answers on no endpoint interface */
 	char			 stray[512];
+	size_t			 nad;
+	struct addr_facts	 ad[2 * PGR_MAX_ADDRS];
 };
 
 /* The context a rule sees, and the values its templates may name. */
 struct ctx {
 	const struct pgr_analysis_opts *o;
 	const struct host_facts	*h;
+	int	only;			/* a per-port rule's port (P_PG, P_BOUNCER), -1 */
+	int	pi;			/* the port index matched, -1 */
 	char	port[8];		/* the port a per-port rule matched */
 	char	other_port[8];
+	char	bad[256];		/* the addresses concerned */
+	char	good[256];		/* the addresses that work */
+	char	how[128];		/* "time out", "refuse", ... on "5432 and 5433" */
+	char	mtu[16];
+	char	h_account[64];		/* the account to allow, "<account-id>" */
 	char	evidence[1024];		/* written by the rule's match */
 	char	action[48];		/* --aws: the IAM action a rule names */
+};
+
+/*
+ * Facts that contradict a rule, checked after it matched against every
+ * fact of the run: a contradicted finding is not emitted, and a later rule
+ * that the facts support speaks instead.
+ */
+enum {
+	X_OTHER_PORT_ANSWERS = 1u << 0,	/* same address, other port connects */
+	X_S_ANSWERED = 1u << 1,		/* the server answered the SSLRequest 'S' */
+	X_OTHER_ADDRS_OK = 1u << 2,	/* same port, other addresses connect */
+	X_CERT_UNVERIFIED = 1u << 3,	/* a verify-* failure explains the handshake */
+	X_ALL_PENDING = 1u << 4,	/* evidence: every allowed account Pending */
+	X_TLS_OFF = 1u << 5		/* sslmode=disable met a server requiring TLS */
 };
 
 struct rule {
@@ -73,6 +110,8 @@ struct rule {
 	bool		(*match)(struct ctx *);
 	const char	*summary;
 	const char	*remedy;
+	unsigned	 contra;	/* X_*: facts that contradict it */
+	bool		 per_port;	/* matched and reported once per port */
 };
 
 /* ---- facts ---- */
@@ -107,6 +146,43 @@ count_attempt(struct port_facts *p, const struct pgr_attempt *a)
 		memcpy(p->sqlstate, a->login.sqlstate, sizeof(p->sqlstate));
 	if (p->local[0] == '\0' && a->local[0] != '\0')
 		memcpy(p->local, a->local, sizeof(p->local));
+	if (a->tls.ssl_answer == 'S')
+		p->ssl_s++;
+	if (a->tls.client_hello_sent)
+		p->hello++;
+	if (a->tls.ssl_answer == 'S' && pgr_err_failed(a->tls.status)) {
+		if (a->tls.bytes_received > p->tls_bytes)
+			p->tls_bytes = a->tls.bytes_received;
+		if (a->tls.records_received > p->records)
+			p->records = a->tls.records_received;
+		if (a->tcp.path_mtu > 0)
+			p->mtu = a->tcp.path_mtu;
+		if (a->tcp.mss > 0)
+			p->mss = a->tcp.mss;
+		if (p->state[0] == '\0')
+			snprintf(p->state, sizeof(p->state), "%s", a->tls.handshake_state);
+	}
+}
+
+static void
+addr_add(struct host_facts *h, int pi, const struct pgr_attempt *a)
+{
+	size_t k;
+
+	for (k = 0; k < h->nad; k++)
+		if (strcmp(h->ad[k].addr, a->address) == 0)
+			break;
+	if (k == h->nad) {
+		if (h->nad == sizeof(h->ad) / sizeof(h->ad[0]))
+			return;
+		h->ad[h->nad++].addr = a->address;
+	}
+	if (h->ad[k].seen[pi])
+		return;
+	h->ad[k].seen[pi] = true;
+	h->ad[k].tcp[pi] = a->tcp.status;
+	h->ad[k].tls[pi] = a->tls.status;
+	h->ad[k].login[pi] = a->login.status;
 }
 
 static bool
@@ -174,6 +250,10 @@ account_facts(struct host_facts *h, const struct pgr_evidence *ev)
 		if (ev->items[i].type != PGR_EV_PRIVATELINK)
 			continue;
 		pl = h->pl = &ev->items[i].u.privatelink;
+		h->all_pending = pl->naccounts > 0;
+		for (j = 0; j < pl->naccounts; j++)
+			if (pl->accounts[j].status != PGR_PL_ACCOUNT_PENDING)
+				h->all_pending = false;
 		if (h->vpce == NULL || h->vpce->owner_id == NULL || pl->naccounts == 0)
 			continue;
 		h->account_missing = true;
@@ -258,6 +338,7 @@ host_add_target(struct host_facts *h, const struct pgr_report *r, size_t ti,
 	p->port = t->port;
 	for (j = 0; j < r->results[ti].nattempts; j++) {
 		count_attempt(p, &r->results[ti].attempts[j]);
+		addr_add(h, (int)(p - h->p), &r->results[ti].attempts[j]);
 		cert_facts(h, &r->results[ti].attempts[j], o);
 	}
 }
@@ -328,8 +409,9 @@ some_port(struct ctx *c, enum pgr_phase ph, enum pgr_err e)
 	for (i = 0; i < P__N; i++) {
 		const struct port_facts *p = &c->h->p[i], *q = &c->h->p[1 - i];
 
-		if (!all(p, ph, e))
+		if ((c->only >= 0 && i != c->only) || !all(p, ph, e))
 			continue;
+		c->pi = i;
 		snprintf(c->port, sizeof(c->port), "%d", p->port);
 		snprintf(c->other_port, sizeof(c->other_port), "%d",
 		    q->target >= 0 ? q->port : (i == P_PG ? 5433 : 5432));
@@ -356,6 +438,16 @@ timeout_everywhere(struct ctx *c)
 	if (c->h->pl != NULL && c->h->pl->status == PGR_PL_PROVISIONING)
 		return false;	/* nothing connects before Heroku is Operational */
 	return every_port(c, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+}
+
+/* Append s to a ", "-separated list in buf. */
+static void
+list_add(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n < len)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", s);
 }
 
 /* ---- rules: evidence and configuration ---- */
@@ -406,8 +498,20 @@ m_provisioning(struct ctx *c)
 static bool
 m_account(struct ctx *c)
 {
+	if (c->h->all_pending && !c->h->account_missing && !c->h->account_pending) {
+		size_t j;
+
+		for (j = 0; j < c->h->pl->naccounts; j++)
+			list_add(c->bad, sizeof(c->bad), c->h->pl->accounts[j].account_id);
+		snprintf(c->h_account, sizeof(c->h_account), "%s",
+		    c->h->pl->naccounts == 1 ? c->h->pl->accounts[0].account_id : "<account-id>");
+		EV(c, "heroku data:privatelink lists every allowed account as Pending (%s): none is Active yet, so no endpoint is accepted",
+		    c->bad);
+		return true;
+	}
 	if (!c->h->account_missing && !c->h->account_pending)
 		return false;
+	snprintf(c->h_account, sizeof(c->h_account), "%s", c->h->account);
 	EV(c, "endpoint %s is owned by AWS account %s, which heroku data:privatelink lists as %s",
 	    c->h->vpce->id, c->h->account,
 	    c->h->account_missing ? "not allowed (absent)" : "Pending");
@@ -635,22 +739,112 @@ m_timeout_port(struct ctx *c)
 }
 
 static bool
-m_timeout_some(struct ctx *c)
+tcp_bad(enum pgr_err e)
 {
+	return e == PGR_TCP_TIMEOUT || e == PGR_TCP_REFUSED ||
+	    e == PGR_TCP_UNREACHABLE || e == PGR_TCP_ERROR;
+}
+
+static const char *
+how_name(enum pgr_err e)
+{
+	return e == PGR_TCP_TIMEOUT ? "times out" : e == PGR_TCP_REFUSED ?
+	    "is refused" : e == PGR_TCP_UNREACHABLE ? "is unreachable" : "fails";
+}
+
+/* Some addresses fail at TCP on one port where others connect on it. */
+static bool
+partial_port(struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+	size_t k;
 	int i;
 
 	for (i = 0; i < P__N; i++) {
-		const struct port_facts *p = &c->h->p[i];
-		size_t t = count(p, PGR_PH_TCP, PGR_TCP_TIMEOUT);
+		enum pgr_err how = PGR_OK;
 
-		if (t == 0 || t == p->n || count(p, PGR_PH_TCP, PGR_OK) == 0)
+		c->bad[0] = c->good[0] = '\0';
+		for (k = 0; k < h->nad; k++) {
+			const struct addr_facts *a = &h->ad[k];
+
+			if (!a->seen[i])
+				continue;
+			/* refused here, answered on the other port: PORT_SERVICE_DOWN */
+			if (a->tcp[i] == PGR_TCP_REFUSED && a->seen[1 - i] &&
+			    a->tcp[1 - i] == PGR_OK)
+				continue;
+			if (tcp_bad(a->tcp[i])) {
+				list_add(c->bad, sizeof(c->bad), a->addr);
+				how = how == PGR_OK || how == a->tcp[i] ? a->tcp[i] : PGR_TCP_ERROR;
+			} else if (a->tcp[i] == PGR_OK)
+				list_add(c->good, sizeof(c->good), a->addr);
+		}
+		if (c->bad[0] == '\0' || c->good[0] == '\0')
 			continue;
-		snprintf(c->port, sizeof(c->port), "%d", p->port);
-		EV(c, "port %d: %zu of %zu addresses time out while the others connect",
-		    p->port, t, p->n);
+		snprintf(c->port, sizeof(c->port), "%d", h->p[i].port);
+		snprintf(c->how, sizeof(c->how), "%s on port %d", how_name(how),
+		    h->p[i].port);
+		EV(c, "%s: TCP to %s %s, while TCP to %s connects on it", h->host,
+		    c->bad, c->how, c->good);
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Some addresses fail at TCP on every port probed while others connect:
+ * one endpoint interface or its zone's path is broken.  One security group
+ * covers every interface of an endpoint, so this is not the group.  Names
+ * every address that fails, how, on which ports, and those that work.
+ */
+static bool
+m_partial(struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+	enum pgr_err how = PGR_OK;
+	size_t k, nbad = 0, ngood = 0;
+	bool mixed = false;
+	int i;
+
+	for (k = 0; k < h->nad; k++) {
+		const struct addr_facts *a = &h->ad[k];
+		bool bad = true, good = false, any = false;
+
+		for (i = 0; i < P__N; i++) {
+			if (!a->seen[i])
+				continue;
+			any = true;
+			if (!tcp_bad(a->tcp[i]))
+				bad = false;
+			if (a->tcp[i] == PGR_OK)
+				good = true;
+		}
+		if (!any)
+			continue;
+		if (bad) {
+			list_add(c->bad, sizeof(c->bad), a->addr);
+			for (i = 0; i < P__N; i++)
+				if (a->seen[i]) {
+					if (how != PGR_OK && how != a->tcp[i])
+						mixed = true;
+					how = a->tcp[i];
+				}
+			nbad++;
+		} else if (good) {
+			list_add(c->good, sizeof(c->good), a->addr);
+			ngood++;
+		}
+	}
+	if (nbad == 0 || ngood == 0)
+		return partial_port(c);
+	snprintf(c->how, sizeof(c->how), "%s on %s",
+	    how_name(mixed ? PGR_TCP_ERROR : how),
+	    probed(&h->p[P_PG]) && probed(&h->p[P_BOUNCER]) ? "every port (5432 and 5433)" :
+	    probed(&h->p[P_PG]) ? "port 5432" : "port 5433");
+	EV(c, "%s: TCP to %s %s, while TCP to %s connects%s", h->host, c->bad, c->how,
+	    c->good, h->t->endpoint.zone[0] ? "" :
+	    "; the zonal names (the endpoint name with -<zone> after its id) tell which zone each address is in");
+	return true;
 }
 
 /*
@@ -669,8 +863,9 @@ m_phase(struct ctx *c, enum pgr_phase ph, enum pgr_err e, const char *what)
 		const struct port_facts *p = &c->h->p[i];
 		size_t n = count(p, ph, e);
 
-		if (n == 0)
+		if (n == 0 || (c->only >= 0 && i != c->only))
 			continue;
+		c->pi = i;
 		snprintf(c->port, sizeof(c->port), "%d", p->port);
 		snprintf(c->other_port, sizeof(c->other_port), "%d", i == P_PG ? 5433 : 5432);
 		EV(c, "port %d (%s): %zu of %zu %s: %s%s%s", p->port,
@@ -763,6 +958,95 @@ m_tls_closed(struct ctx *c)
 	return m_tls_phase(c, PGR_TLS_CLOSED, "the server closed the connection during TLS");
 }
 
+/*
+ * The server answered 'S', our ClientHello left, and its handshake flight
+ * never came: large segments are lost on the way in, small ones pass.
+ */
+static bool
+m_mtu(struct ctx *c)
+{
+	const struct port_facts *p;
+
+	if (!m_tls_phase(c, PGR_TLS_TIMEOUT, "TLS stalled"))
+		return false;
+	p = &c->h->p[c->pi];
+	if (p->ssl_s == 0 || p->hello == 0)
+		return false;
+	snprintf(c->mtu, sizeof(c->mtu), "%d", p->mtu > 0 ? p->mtu : 1500);
+	EV(c, "port %d (%s): %zu of %zu handshakes stalled at %s: the server answered S to SSLRequest, our ClientHello left, then %lld bytes (%d TLS records) came back before the deadline%s%s; full-size segments (MSS %d, path MTU %s as this host assumes) never arrived",
+	    p->port, c->pi == P_PG ? "Postgres" : "PgBouncer",
+	    count(p, PGR_PH_TLS, PGR_TLS_TIMEOUT), p->n, c->h->addrs, p->tls_bytes,
+	    p->records, p->state[0] ? "; last state: " : "", p->state,
+	    p->mss > 0 ? p->mss : 1460, c->mtu);
+	return true;
+}
+
+/*
+ * This port refuses where the other port on the same address answers TLS:
+ * the endpoint is right, the service behind this port is down.
+ */
+static bool
+m_port_down(struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+	size_t k;
+	int i, o;
+	bool login_bad = false;
+
+	for (i = 0; i < P__N; i++) {
+		if (c->only >= 0 && i != c->only)
+			continue;
+		o = 1 - i;
+		c->bad[0] = '\0';
+		for (k = 0; k < h->nad; k++) {
+			const struct addr_facts *a = &h->ad[k];
+
+			if (!a->seen[i] || !a->seen[o] || a->tcp[i] != PGR_TCP_REFUSED ||
+			    a->tls[o] != PGR_OK)
+				continue;
+			list_add(c->bad, sizeof(c->bad), a->addr);
+			if (pgr_err_failed(a->login[o]))
+				login_bad = true;
+		}
+		if (c->bad[0] == '\0')
+			continue;
+		c->pi = i;
+		snprintf(c->port, sizeof(c->port), "%d", h->p[i].port);
+		snprintf(c->other_port, sizeof(c->other_port), "%d", h->p[o].port);
+		EV(c, "%s on port %d refused the connection (TCP reset) at %s; %s on port %d at the same address%s completed TLS%s%s%s",
+		    i == P_PG ? "Postgres" : "PgBouncer", h->p[i].port, c->bad,
+		    o == P_PG ? "Postgres" : "PgBouncer", h->p[o].port,
+		    strchr(c->bad, ',') ? "es" : "",
+		    login_bad ? ", and its logins failed" : "",
+		    login_bad && h->p[o].sqlstate[0] ? ", SQLSTATE " : "",
+		    login_bad ? h->p[o].sqlstate : "");
+		return true;
+	}
+	return false;
+}
+
+/* The user's own sslmode=disable met a server that requires TLS at login. */
+static bool
+m_tls_required(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		const struct port_facts *p = &c->h->p[i];
+
+		if ((c->only >= 0 && i != c->only) || !all(p, PGR_PH_TLS, PGR_TLS_DISABLED) ||
+		    (strcmp(p->sqlstate, "08P01") != 0 && strcmp(p->sqlstate, "28000") != 0) ||
+		    count(p, PGR_PH_LOGIN, PGR_OK) > 0)
+			continue;
+		c->pi = i;
+		snprintf(c->port, sizeof(c->port), "%d", p->port);
+		EV(c, "port %d (%s): TLS was not asked for (sslmode=disable) and the login was refused with SQLSTATE %s",
+		    p->port, i == P_PG ? "Postgres" : "PgBouncer", p->sqlstate);
+		return true;
+	}
+	return false;
+}
+
 static bool
 m_login(struct ctx *c, enum pgr_err e, const char *what)
 {
@@ -838,152 +1122,219 @@ m_contradiction(struct ctx *c)
 static const struct rule rules[] = {
 	{ PGR_F_REGION_MISMATCH, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_region,
 	  "The endpoint, the endpoint service and the client are not all in one region",
-	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
+	  "AWS lets an endpoint service opt in to cross-region PrivateLink, but Heroku requires the endpoint in the database's own region (Heroku's PrivateLink documentation), so an endpoint in another region does not reach it. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
 	{ PGR_F_ENDPOINT_SERVICE_REGION, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_service_region,
 	  "The VPC endpoint {id} is in {region}, but its service is in another region",
-	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region the service name names (com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name." },
+	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region the service name names (com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
 	{ PGR_F_PRIVATELINK_PROVISIONING, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_provisioning,
 	  "Heroku is still provisioning the PrivateLink endpoint service",
-	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint." },
+	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint.", 0, false },
 	{ PGR_F_ACCOUNT_NOT_ALLOWED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_account,
 	  "The AWS account that owns the endpoint is not (yet) allowed by Heroku",
-	  "Add the account to the allowed list: heroku data:privatelink:access:add arn:aws:iam::<account-id>:root --app <app>, wait for it to show Active in heroku data:privatelink, then the endpoint is accepted." },
+	  "An account Heroku lists as Pending is being added: wait until heroku data:privatelink shows it Active, then the endpoint is accepted (or, if the endpoint is still pendingAcceptance after that, delete and create it again). An account not listed must be added: heroku data:privatelink:access:add arn:aws:iam::{account}:root --app <app>.", 0, false },
 	{ PGR_F_ENDPOINT_NOT_AVAILABLE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_first,
 	  "The VPC endpoint {id} is not available, so connections to it time out",
-	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again." },
+	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again.", 0, false },
 	{ PGR_F_SECURITY_GROUP_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_sg_evidence,
 	  "The endpoint's security groups do not let TCP {port} in from this client",
-	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>)." },
+	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>).", 0, false },
 	{ PGR_F_NETWORK_ACL_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_nacl_evidence,
 	  "A network ACL of the endpoint's subnets drops TCP {port} or its return traffic",
-	  "Network ACLs are stateless: the endpoint's subnets need inbound TCP 5432-5433 from the client and outbound TCP 1024-65535 (the return traffic) to it, each allowed by a rule numbered below any deny that matches (aws ec2 create-network-acl-entry / replace-network-acl-entry)." },
+	  "Network ACLs are stateless: the endpoint's subnets need inbound TCP 5432-5433 from the client and outbound TCP 1024-65535 (the return traffic) to it, each allowed by a rule numbered below any deny that matches (aws ec2 create-network-acl-entry / replace-network-acl-entry).", 0, false },
 	{ PGR_F_SECURITY_GROUP_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_sg,
 	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
-	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead." },
+	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead.", X_ALL_PENDING, false },
 	{ PGR_F_NETWORK_ACL_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_nacl,
 	  "TCP to {host} times out although the security groups allow it: a network ACL drops it",
-	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups')." },
+	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups').", X_ALL_PENDING, false },
 	{ PGR_F_ENDPOINT_NOT_ACCEPTED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_second,
 	  "The VPC endpoint may not be accepted yet (pendingAcceptance or rejected), which also times out",
-	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence." },
+	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence.", X_ALL_PENDING, false },
 	{ PGR_F_ENDPOINT_STATE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_vpce_state,
 	  "The VPC endpoint {id} is {state}, not available",
-	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service." },
+	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service.", 0, false },
 	{ PGR_F_DNS_NXDOMAIN, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_nxdomain,
 	  "The name {host} does not exist (NXDOMAIN)",
-	  "The endpoint may be deleted or failed, or the name mistyped. Take the name from " CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries' or from the DATABASE_ENDPOINT_<ID>_URL config var (heroku config -a <app>)." },
+	  "The endpoint may be deleted or failed, or the name mistyped. Take the name from " CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries' or from the DATABASE_ENDPOINT_<ID>_URL config var (heroku config -a <app>).", 0, false },
 	{ PGR_F_DNS_SERVFAIL, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_servfail,
 	  "The resolver failed to resolve {host} (SERVFAIL)",
-	  "The VPC's resolver could not answer: check that the VPC has DNS support on (aws ec2 describe-vpc-attribute --vpc-id <vpc> --attribute enableDnsSupport) and that the client uses the Amazon-provided resolver (the VPC base address + 2) or forwards vpce.amazonaws.com to it." },
+	  "The VPC's resolver could not answer: check that the VPC has DNS support on (aws ec2 describe-vpc-attribute --vpc-id <vpc> --attribute enableDnsSupport) and that the client uses the Amazon-provided resolver (the VPC base address + 2) or forwards vpce.amazonaws.com to it.", 0, false },
 	{ PGR_F_DNS_TIMEOUT, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_timeout,
 	  "No DNS answer for {host}: the resolver is down or unreachable",
-	  "Check /etc/resolv.conf and that the resolver answers from this host (dig {host}); in a VPC the Amazon-provided resolver is the VPC base address + 2 and needs enableDnsSupport. Try --dns-server to point pgreach at another resolver." },
+	  "Check /etc/resolv.conf and that the resolver answers from this host (dig {host}); in a VPC the Amazon-provided resolver is the VPC base address + 2 and needs enableDnsSupport. Try --dns-server to point pgreach at another resolver.", 0, false },
 	{ PGR_F_DNS_REFUSED, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_refused,
 	  "The resolver refused to resolve {host}",
-	  "The resolver does not serve this client or this name: use the VPC's Amazon-provided resolver (VPC base + 2), or --dns-server." },
+	  "The resolver does not serve this client or this name: use the VPC's Amazon-provided resolver (VPC base + 2), or --dns-server.", 0, false },
 	{ PGR_F_DNS_NO_ADDRESS, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_no_address,
 	  "{host} exists but has no address record",
-	  "An endpoint name always has A records; check that this is the endpoint's DNS name (" CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries')." },
+	  "An endpoint name always has A records; check that this is the endpoint's DNS name (" CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries').", 0, false },
 	{ PGR_F_DNS_ERROR, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_dns_error,
 	  "Resolving {host} failed",
-	  "Check the name and the resolver configuration (dig {host})." },
+	  "Check the name and the resolver configuration (dig {host}).", 0, false },
 	{ PGR_F_PUBLIC_ADDRESS, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_public,
 	  "{host} resolves to public addresses: traffic would not go through the endpoint",
-	  "Endpoint names resolve to private addresses inside the VPC. Run from a host inside the VPC, and use the endpoint's name (vpce-...vpce.amazonaws.com), not the database's public host." },
+	  "Endpoint names resolve to private addresses inside the VPC. {name_hint}", 0, false },
 	{ PGR_F_ADDRESS_OUTSIDE_VPC, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_outside_vpc,
 	  "{host} resolves to private addresses outside this VPC: another VPC's endpoint",
-	  "Use the endpoint created in this client's VPC, or route/peer to the VPC that holds it." },
+	  "Use the endpoint created in this client's VPC, or route/peer to the VPC that holds it.", 0, false },
 	{ PGR_F_ADDRESS_NOT_ENDPOINT, PGR_CAUSE_DNS, PGR_SEV_WARNING, m_stray_address,
 	  "{host} resolves to an address that no network interface of the endpoint holds",
-	  "A stale or overridden DNS answer (an /etc/hosts entry, a private hosted zone, a resolver cache) points away from the endpoint: its addresses are those of aws ec2 describe-network-interfaces --network-interface-ids <the endpoint's NetworkInterfaceIds>." },
+	  "A stale or overridden DNS answer (an /etc/hosts entry, a private hosted zone, a resolver cache) points away from the endpoint: its addresses are those of aws ec2 describe-network-interfaces --network-interface-ids <the endpoint's NetworkInterfaceIds>.", 0, false },
 	{ PGR_F_TCP_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_unreachable,
 	  "No route from this host to the endpoint's addresses",
-	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC." },
+	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC.", X_OTHER_ADDRS_OK, false },
 	{ PGR_F_SECURITY_GROUP_PORT, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_port,
 	  "TCP {port} is dropped while {other_port} connects: the security group lacks port {port}",
-	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>." },
-	{ PGR_F_ZONE_UNREACHABLE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_some,
-	  "Some of the endpoint's addresses time out on {port} while others connect",
-	  "One availability zone's path drops traffic: compare the network ACLs and route tables of the endpoint's subnets, and that each subnet's endpoint network interface has the same security group." },
+	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>.", 0, false },
+	{ PGR_F_ZONE_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_partial,
+	  "TCP to {bad} ({zone}) {how} while TCP to {good} connects: one endpoint interface or its zone's path is broken",
+	  "One security group covers every interface of the endpoint, so it is not the group. Compare, for the subnet of {bad} against the others: its network ACL (inbound 5432-5433, outbound ephemeral ports), its route table, and that the endpoint still has a network interface in that subnet (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds'). Until it is fixed, a client that tries the next address (libpq tries them in order, with connect_timeout) still connects.", 0, false },
+	{ PGR_F_PORT_SERVICE_DOWN, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_port_down,
+	  "{role} on port {port} refuses connections at {bad} while {other_role} on {other_port} at the same address answers TLS: the endpoint is right, {role} behind it is down",
+	  "The endpoint, its security group and DNS work: port {other_port} answers through them. Check the database's state (heroku pg:info -a <app>: Status, and heroku pg:connection-pooling for PgBouncer) and the Heroku status page; while one port is down, the other may serve. Open a support ticket with --bundle if it stays down.", 0, true },
 	{ PGR_F_TCP_REFUSED, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_refused,
 	  "The connection to port {port} is refused: that is not the endpoint",
-	  "Security groups and ACLs drop silently, they never refuse. Something else answers at that address: a stale DNS answer, a wrong name, or a host that is not the endpoint. Check the name resolves to the endpoint's addresses (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds')." },
+	  "Security groups and ACLs drop silently, they never refuse. Something else answers at that address: a stale DNS answer, a wrong name, or a host that is not the endpoint. Check the name resolves to the endpoint's addresses (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds').", X_OTHER_PORT_ANSWERS | X_OTHER_ADDRS_OK, true },
 	{ PGR_F_TCP_ERROR, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_tcp_error,
 	  "Connecting to port {port} failed",
-	  "See the attempt's error; run again with -v." },
+	  "See the attempt's error; run again with -v.", 0, true },
 	{ PGR_F_TLS_NOT_OFFERED, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_not_offered,
 	  "The server on port {port} does not offer TLS",
-	  "Heroku Postgres requires TLS 1.2 or newer and always offers it: something else answers at this address (a proxy or another server). Check the name points at the Heroku endpoint." },
+	  "Heroku Postgres requires TLS 1.2 or newer and always offers it: something else answers at this address (a proxy or another server). Check the name points at the Heroku endpoint.", 0, true },
 	{ PGR_F_CERT_VERIFY_FAILED, PGR_CAUSE_CERTIFICATE, PGR_SEV_CRITICAL, m_cert_verify,
 	  "The server certificate does not verify, and verification was asked for",
-	  "Give the right CA bundle with --sslrootcert (and to the app), or use sslmode=require, which encrypts without verifying the chain." },
+	  "Keep verifying. If the certificate has expired or is not yet valid, the server must renew it (open a support ticket with --bundle; check the clock of this host). If the chain does not verify, give the CA bundle that issued it with --sslrootcert (and to the app as sslrootcert=); Heroku's is the Amazon RDS or Heroku CA its documentation names. If the name does not match, connect by the name the certificate covers.", 0, false },
 	{ PGR_F_TLS_HANDSHAKE, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_handshake,
 	  "The TLS handshake on port {port} failed",
-	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS. With sslmode verify-ca or verify-full, libpq needs the CA bundle: give it with --sslrootcert (or sslrootcert= in the URL); see the attempt's error." },
+	  "Heroku requires TLS 1.2+: check the client's OpenSSL and its minimum protocol version, and that nothing between intercepts TLS. With sslmode verify-ca or verify-full, libpq needs the CA bundle: give it with --sslrootcert (or sslrootcert= in the URL); see the attempt's error.", X_CERT_UNVERIFIED, true },
 	{ PGR_F_TLS_OLD, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_old_tls,
 	  "TLS below 1.2 was negotiated",
-	  "Heroku requires TLS 1.2 or newer: update the client's TLS library or its settings." },
+	  "Heroku requires TLS 1.2 or newer: update the client's TLS library or its settings.", 0, false },
+	{ PGR_F_PATH_MTU_BLACKHOLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_mtu,
+	  "TLS on port {port} stalls after the server's S: its handshake flight never arrives, large packets are lost on the way (a path MTU black hole below {mtu} bytes)",
+	  "Something on the path carries less than this host's MTU ({mtu}) and drops larger packets without an ICMP \"fragmentation needed\" (PrivateLink itself carries 8500 bytes but does no path MTU discovery; VPN and Transit Gateway paths carry less). Find the largest packet that passes: ping -M do -s 1472 <address> (1500 bytes), then smaller sizes until one passes (size + 28 is the path MTU). Then lower this host's MTU to it (ip link set dev <interface> mtu <path MTU>) or clamp the TCP MSS on the VPN or gateway (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).", 0, true },
 	{ PGR_F_SERVER_SILENT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_silent,
 	  "The server on port {port} accepts TCP but never answers",
-	  "The service behind the endpoint is hung or not Postgres. Check heroku pg:info and the Heroku status page; open a support ticket with a bundle (--bundle)." },
+	  "The service behind the endpoint is hung or not Postgres. Check heroku pg:info and the Heroku status page; open a support ticket with a bundle (--bundle).", X_S_ANSWERED, true },
 	{ PGR_F_SERVER_CLOSED_TLS, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_tls_closed,
 	  "The server on port {port} closed the connection during TLS",
-	  "The service behind the endpoint dropped the connection: check heroku pg:info; open a support ticket with a bundle (--bundle)." },
+	  "The service behind the endpoint dropped the connection: check heroku pg:info; open a support ticket with a bundle (--bundle).", 0, true },
+	{ PGR_F_TLS_REQUIRED, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_tls_required,
+	  "{role} on port {port} requires TLS, and this run asked for none (sslmode=disable)",
+	  "Heroku Postgres and its PgBouncer accept only TLS connections: use sslmode=require, or better verify-full with the CA bundle (--sslmode, or sslmode= in the URL and in the app's connection string).", 0, true },
 	{ PGR_F_LOGIN_CAPACITY_USE_PGBOUNCER, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity_pg,
 	  "Postgres has no connection slot left, while PgBouncer on 5433 still lets clients in",
-	  "Connect through PgBouncer (the DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL, port 5433), and close idle connections (SELECT count(*) FROM pg_stat_activity)." },
+	  "Connect through PgBouncer (the DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL, port 5433), and close idle connections (SELECT count(*) FROM pg_stat_activity).", 0, true },
 	{ PGR_F_LOGIN_AUTH, PGR_CAUSE_CREDENTIALS, PGR_SEV_CRITICAL, m_auth,
 	  "Password or role rejected on port {port}",
-	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client." },
+	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client.", X_TLS_OFF, true },
 	{ PGR_F_LOGIN_DATABASE, PGR_CAUSE_DATABASE, PGR_SEV_CRITICAL, m_database,
 	  "The database does not exist (port {port})",
-	  "Take the database name from the config var's URL (the path after the port)." },
+	  "Take the database name from the config var's URL (the path after the port).", 0, true },
 	{ PGR_F_LOGIN_CAPACITY, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity,
 	  "No connection slot left on port {port}",
-	  "Close idle connections (SELECT count(*) FROM pg_stat_activity), lower the app's pool sizes, connect through PgBouncer on 5433, or move to a plan with more connections." },
+	  "Close idle connections (SELECT count(*) FROM pg_stat_activity), lower the app's pool sizes{pgbouncer_hint}, or move to a plan with more connections.", 0, true },
 	{ PGR_F_LOGIN_CLOSED, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_closed,
 	  "The server closed the connection during login on port {port}",
-	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists." },
+	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists.", 0, true },
 	{ PGR_F_LOGIN_TIMEOUT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_timeout,
 	  "The login on port {port} got no answer in time",
-	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout." },
+	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout.", 0, true },
 	{ PGR_F_LOGIN_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_error,
 	  "The server refused the login on port {port}",
-	  "See the attempt's SQLSTATE and message; check heroku pg:info." },
+	  "See the attempt's SQLSTATE and message; check heroku pg:info.", X_TLS_OFF, true },
 	{ PGR_F_QUERY_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_query_error,
 	  "The timed query failed on port {port}",
-	  "See the attempt's SQLSTATE and message; pass a query the role may run with --query." },
+	  "See the attempt's SQLSTATE and message; pass a query the role may run with --query.", 0, true },
 	{ PGR_F_QUERY_TIMEOUT, PGR_CAUSE_LATENCY, PGR_SEV_CRITICAL, m_query_timeout,
 	  "The timed queries did not finish in time on port {port}",
-	  "The server is slow: check heroku pg:diagnose, or give pgreach a longer --timeout." },
+	  "The server is slow: check heroku pg:diagnose, or give pgreach a longer --timeout.", 0, true },
 	{ PGR_F_EVIDENCE_CONTRADICTS, PGR_CAUSE_CONFIG, PGR_SEV_WARNING, m_contradiction,
 	  "The evidence files disagree with what the probes saw",
-	  "The evidence is stale or describes another endpoint: run the AWS/Heroku commands again and pass their fresh output." },
+	  "The evidence is stale or describes another endpoint: run the AWS/Heroku commands again and pass their fresh output.", 0, false },
 	{ PGR_F_AWS_NO_CREDENTIALS, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_no_creds,
 	  "--aws found no AWS credentials, so the AWS steps were not read from the API",
-	  "Give pgreach credentials the way the AWS CLI takes them: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE (keys or credential_process), a web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) or an instance role. Check with aws sts get-caller-identity." },
+	  "Give pgreach credentials the way the AWS CLI takes them: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE (keys or credential_process), a web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) or an instance role. Check with aws sts get-caller-identity.", 0, false },
 	{ PGR_F_AWS_ACCESS_DENIED, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_denied,
 	  "AWS denied {action} to these credentials",
-	  "Grant the five read-only actions of contrib/aws/pgreach-iam-policy.json (ec2:DescribeVpcEndpoints, ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeNetworkAcls, ec2:DescribeNetworkInterfaces) to the user or role pgreach runs as." },
+	  "Grant the five read-only actions of contrib/aws/pgreach-iam-policy.json (ec2:DescribeVpcEndpoints, ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeNetworkAcls, ec2:DescribeNetworkInterfaces) to the user or role pgreach runs as.", 0, false },
 	{ PGR_F_AWS_THROTTLED, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_throttled,
 	  "The EC2 API throttled {action} (RequestLimitExceeded) until the deadline",
-	  "Other tools in the account use up its EC2 API request rate: run again later, or with a longer --timeout." },
+	  "Other tools in the account use up its EC2 API request rate: run again later, or with a longer --timeout.", 0, false },
 	{ PGR_F_AWS_TIMEOUT, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_timeout,
 	  "The EC2 API did not answer {action} before the deadline",
-	  "Check that this host reaches the EC2 API (ec2.<region>.amazonaws.com, or an ec2 interface endpoint in a VPC without internet access), or give a longer --timeout." },
+	  "Check that this host reaches the EC2 API (ec2.<region>.amazonaws.com, or an ec2 interface endpoint in a VPC without internet access), or give a longer --timeout.", 0, false },
 	{ PGR_F_AWS_ENDPOINT_NOT_FOUND, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_not_found,
 	  "The EC2 API does not know the endpoint {id} in {region} for these credentials",
-	  "The endpoint belongs to another AWS account: run pgreach with the credentials (AWS_PROFILE) of the account that created it. If it was deleted, create it again." },
+	  "The endpoint belongs to another AWS account: run pgreach with the credentials (AWS_PROFILE) of the account that created it. If it was deleted, create it again.", 0, false },
 	{ PGR_F_AWS_BAD_ANSWER, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_bad_answer,
 	  "The answer to {action} was not the EC2 API's XML",
-	  "Something other than the EC2 API answered: check AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2 and any HTTPS proxy. The bundle keeps the answer." },
+	  "Something other than the EC2 API answered: check AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2 and any HTTPS proxy. The bundle keeps the answer.", 0, false },
 	{ PGR_F_AWS_ERROR, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_error,
 	  "The EC2 API call {action} failed",
-	  "See the evidence for the API's error code; check the credentials (aws sts get-caller-identity) and AWS_ENDPOINT_URL." },
-	{ PGR_CODE_NONE, PGR_CAUSE_CONFIG, PGR_SEV_OK, NULL, NULL, NULL }
+	  "See the evidence for the API's error code; check the credentials (aws sts get-caller-identity) and AWS_ENDPOINT_URL.", 0, false },
+	{ PGR_CODE_NONE, PGR_CAUSE_CONFIG, PGR_SEV_OK, NULL, NULL, NULL, 0, false }
 };
 
+/* ---- contradictions ---- */
+
+/* One contradicting fact, checked for the port the rule matched (any, -1). */
+static bool
+contradicts(const struct ctx *c, unsigned x)
+{
+	const struct host_facts *h = c->h;
+	size_t k;
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		if (c->pi >= 0 && i != c->pi)
+			continue;
+		for (k = 0; k < h->nad; k++) {
+			const struct addr_facts *a = &h->ad[k];
+
+			if (!a->seen[i] || !tcp_bad(a->tcp[i]))
+				continue;
+			if (x == X_OTHER_PORT_ANSWERS && a->seen[1 - i] &&
+			    a->tcp[1 - i] == PGR_OK)
+				return true;
+		}
+		if (x == X_OTHER_ADDRS_OK && count(&h->p[i], PGR_PH_TCP, PGR_OK) > 0 &&
+		    count(&h->p[i], PGR_PH_TCP, PGR_OK) < h->p[i].n)
+			return true;
+		if (x == X_S_ANSWERED && h->p[i].ssl_s > 0)
+			return true;
+	}
+	if (x == X_CERT_UNVERIFIED)
+		return h->cert_unverified;
+	if (x == X_ALL_PENDING)
+		return h->all_pending || h->account_pending;
+	if (x == X_TLS_OFF) {
+		struct ctx t = *c;
+
+		return m_tls_required(&t);
+	}
+	return false;
+}
+
+static bool
+contradicted(const struct ctx *c, unsigned contra)
+{
+	unsigned x;
+
+	for (x = 1; x != 0 && x <= contra; x <<= 1)
+		if ((contra & x) && contradicts(c, x))
+			return true;
+	return false;
+}
+
 /* ---- templates ---- */
+
+/* Some PgBouncer login went through: pointing there is sound advice. */
+static bool
+pgbouncer_works(const struct ctx *c)
+{
+	return count(&c->h->p[P_BOUNCER], PGR_PH_LOGIN, PGR_OK) > 0;
+}
 
 static const char *
 var(const struct ctx *c, const char *name, size_t len)
@@ -1006,6 +1357,28 @@ var(const struct ctx *c, const char *name, size_t len)
 		return vpce_state(c) ? vpce_state(c) : "?";
 	if (IS("action"))
 		return c->action[0] ? c->action : "an EC2 action";
+	if (IS("bad"))
+		return c->bad;
+	if (IS("good"))
+		return c->good;
+	if (IS("how"))
+		return c->how;
+	if (IS("mtu"))
+		return c->mtu;
+	if (IS("account"))
+		return c->h_account[0] ? c->h_account : "<account-id>";
+	if (IS("role"))
+		return c->pi == P_BOUNCER ? "PgBouncer" : "Postgres";
+	if (IS("other_role"))
+		return c->pi == P_BOUNCER ? "Postgres" : "PgBouncer";
+	if (IS("zone"))
+		return c->h->t->endpoint.zone[0] ? c->h->t->endpoint.zone : "one zone";
+	if (IS("pgbouncer_hint"))
+		return pgbouncer_works(c) ? ", connect through PgBouncer on 5433" : "";
+	if (IS("name_hint"))
+		return c->h->t->endpoint.is_endpoint ?
+		    "The name already is the endpoint's, so this resolver does not answer as the VPC's would: use the Amazon-provided resolver (the VPC base address + 2, with enableDnsSupport), and check that no private hosted zone or forwarder overrides vpce.amazonaws.com." :
+		    "Run from a host inside the VPC, and use the endpoint's name (vpce-...vpce.amazonaws.com), not the database's public host.";
 #undef IS
 	return NULL;
 }
@@ -1040,20 +1413,34 @@ apply_rules(struct pgr_findings *out, const struct pgr_analysis_opts *o,
 	const struct rule *ru;
 
 	for (ru = rules; ru->code != PGR_CODE_NONE; ru++) {
-		struct ctx c;
-		char *summary, *remedy;
+		int only;
 
-		memset(&c, 0, sizeof(c));
-		c.o = o;
-		c.h = h;
-		if (!ru->match(&c))
-			continue;
-		summary = expand(&c, ru->summary);
-		remedy = expand(&c, ru->remedy);
-		pgr_findings_add(out, ru->code, ru->sev, ru->cause, summary,
-		    c.evidence, remedy, h->first);
-		free(summary);
-		free(remedy);
+		for (only = ru->per_port ? 0 : -1; only < (ru->per_port ? P__N : 0); only++) {
+			struct ctx c;
+			char *summary, *remedy;
+			int port = 0, target = h->first;
+
+			memset(&c, 0, sizeof(c));
+			c.o = o;
+			c.h = h;
+			c.only = only;
+			c.pi = only;
+			if (only >= 0 && !probed(&h->p[only]))
+				continue;
+			if (!ru->match(&c) || contradicted(&c, ru->contra))
+				continue;
+			if (ru->per_port && c.pi >= 0) {
+				port = h->p[c.pi].port;
+				target = h->p[c.pi].target;
+			}
+			summary = expand(&c, ru->summary);
+			remedy = expand(&c, ru->remedy);
+			if (pgr_findings_add(out, ru->code, ru->sev, ru->cause, summary,
+			    c.evidence, remedy, target) == 0)
+				out->v[out->n - 1].port = port;
+			free(summary);
+			free(remedy);
+		}
 	}
 }
 

@@ -80,6 +80,7 @@ pgr_findings_add(struct pgr_findings *l, enum pgr_code code,
 	f->evidence = dup_or_null(evidence, &l->oom);
 	f->remedy = dup_or_null(remedy, &l->oom);
 	f->target = target;
+	f->port = 0;
 	return l->oom ? -1 : 0;
 }
 

@@ -52,7 +52,8 @@ const char *pgr_cause_name(enum pgr_cause c);		/* "security_group" */
 	X(SESSION_SLOW) X(QUERY_SLOW) \
 	X(ENDPOINT_SERVICE_REGION) X(NETWORK_ACL_EVIDENCE) X(ADDRESS_NOT_ENDPOINT) \
 	X(AWS_NO_CREDENTIALS) X(AWS_ACCESS_DENIED) X(AWS_THROTTLED) X(AWS_TIMEOUT) \
-	X(AWS_ENDPOINT_NOT_FOUND) X(AWS_BAD_ANSWER) X(AWS_ERROR)
+	X(AWS_ENDPOINT_NOT_FOUND) X(AWS_BAD_ANSWER) X(AWS_ERROR) \
+	X(PATH_MTU_BLACKHOLE) X(PORT_SERVICE_DOWN) X(TLS_REQUIRED)
 
 enum pgr_code {
 	PGR_CODE_NONE = 0,
@@ -73,6 +74,7 @@ struct pgr_finding {
 	char		*evidence;
 	char		*remedy;
 	int		 target;	/* index into the report's targets, -1 for the run */
+	int		 port;		/* the one port it concerns, 0: the whole host */
 };
 
 /* A growing list of findings; every string is owned by it. */

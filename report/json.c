@@ -149,8 +149,8 @@ attempt_json(const struct pgr_attempt *a)
 
 	return json_pack(
 	    "{s:s,s:o,s:i,s:o"
-	    ",s:{s:s,s:o,s:o,s:o,s:o}"
-	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}"
+	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
+	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
 	    "address", a->address, "local_address", str_or_null(a->local),
@@ -161,6 +161,8 @@ attempt_json(const struct pgr_attempt *a)
 	    "duration_ms", phase_duration(a->tcp.status, a->tcp.ms, 0),
 	    "error", pgr_err_failed(a->tcp.status) ? str_or_null(a->tcp.detail) : json_null(),
 	    "errno", a->tcp.err_no ? json_integer(a->tcp.err_no) : json_null(),
+	    "path_mtu", a->tcp.path_mtu > 0 ? json_integer(a->tcp.path_mtu) : json_null(),
+	    "mss", a->tcp.mss > 0 ? json_integer(a->tcp.mss) : json_null(),
 	    "tls", "status", pgr_err_name(a->tls.status),
 	    "ms", phase_ms(a->tls.status, a->tls.ms),
 	    "duration_ms", phase_duration(a->tls.status, a->tls.ms, a->tcp.ms),
@@ -169,6 +171,14 @@ attempt_json(const struct pgr_attempt *a)
 	    "key_bits", a->tls.key_bits ? json_integer(a->tls.key_bits) : json_null(),
 	    "error", a->tls.status != PGR_OK ? str_or_null(a->tls.detail) : json_null(),
 	    "certificate", cert_json(&a->tls.cert),
+	    "ssl_answer", a->tls.ssl_answer ?
+	    json_stringn(&a->tls.ssl_answer, 1) : json_null(),
+	    "client_hello_sent", a->tls.client_hello_sent,
+	    "bytes_received", a->tls.ssl_answer == 'S' ?
+	    json_integer(a->tls.bytes_received) : json_null(),
+	    "records_received", a->tls.ssl_answer == 'S' ?
+	    json_integer(a->tls.records_received) : json_null(),
+	    "handshake_state", str_or_null(a->tls.handshake_state),
 	    "login", "status", pgr_err_name(a->login.status),
 	    "ms", phase_ms(a->login.status, a->login.ms),
 	    "duration_ms", phase_duration(a->login.status, a->login.ms, a->tls.ms),
@@ -209,11 +219,12 @@ target_json(const struct pgr_target *t, const struct pgr_target_result *tr)
 static json_t *
 finding_json(const struct pgr_finding *f)
 {
-	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "code", json_string(pgr_code_name(f->code)), "severity", pgr_severity_name(f->severity),
 	    "cause", json_string(pgr_cause_name(f->cause)), "summary", str_or_null(f->summary),
 	    "evidence", str_or_null(f->evidence), "remedy", str_or_null(f->remedy),
-	    "target", f->target < 0 ? json_null() : json_integer(f->target));
+	    "target", f->target < 0 ? json_null() : json_integer(f->target),
+	    "port", f->port > 0 ? json_integer(f->port) : json_null());
 }
 
 /* The setup guide's steps, host by host, as the text report's checklist. */

@@ -153,6 +153,75 @@ START_TEST(test_rule_codes_known)
 }
 END_TEST
 
+/*
+ * Every remedy read against its own run: it never weakens TLS verification
+ * the run asked for, never points at PgBouncer when every PgBouncer login
+ * failed, never tells the user to use the endpoint's name when the target
+ * already is it, and fills every placeholder the run has the facts for.
+ */
+static bool
+pgbouncer_failed(const struct pgr_report *r)
+{
+	size_t t, j, n = 0;
+
+	for (t = 0; t < r->ntargets; t++) {
+		if (r->targets[t].role != PGR_ROLE_PGBOUNCER)
+			continue;
+		for (j = 0; j < r->results[t].nattempts; j++) {
+			if (r->results[t].attempts[j].login.status == PGR_OK)
+				return false;
+			n++;
+		}
+	}
+	return n > 0;
+}
+
+START_TEST(test_remedies)
+{
+	struct pgr_case k;
+	char path[1024], err[512];
+	const char *mode;
+	bool verify, endpoint_name, owner_known = false, bouncer_failed;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", CASEDIR, cases[_i]);
+	ck_assert_msg(case_load(path, &k, err, sizeof(err)) == 0, "%s: %s",
+	    cases[_i], err);
+	mode = k.r.ntargets && k.r.targets[0].sslmode ? k.r.targets[0].sslmode :
+	    k.o.sslmode;
+	verify = mode != NULL && strncmp(mode, "verify-", 7) == 0;
+	endpoint_name = k.r.ntargets > 0 && k.r.targets[0].endpoint.is_endpoint;
+	for (i = 0; i < k.ev.n; i++)
+		if (k.ev.items[i].type == PGR_EV_VPC_ENDPOINTS)
+			owner_known = true;
+	bouncer_failed = pgbouncer_failed(&k.r);
+	for (i = 0; i < k.an.findings.n; i++) {
+		const struct pgr_finding *f = &k.an.findings.v[i];
+		const char *rem = f->remedy ? f->remedy : "";
+
+		ck_assert_msg(!verify || (strstr(rem, "sslmode=require") == NULL &&
+		    strstr(rem, "sslmode=prefer") == NULL &&
+		    strstr(rem, "sslmode=disable") == NULL),
+		    "%s: %s weakens the verification the run asked for: %s",
+		    cases[_i], pgr_code_name(f->code), rem);
+		ck_assert_msg(!bouncer_failed || (strstr(rem, "through PgBouncer") == NULL &&
+		    strstr(rem, "PGBOUNCER_URL") == NULL),
+		    "%s: %s points at PgBouncer, whose logins all failed: %s",
+		    cases[_i], pgr_code_name(f->code), rem);
+		ck_assert_msg(!endpoint_name || strstr(rem, "use the endpoint's name") == NULL,
+		    "%s: %s tells the user to use the endpoint's name, which the target is: %s",
+		    cases[_i], pgr_code_name(f->code), rem);
+		ck_assert_msg(!endpoint_name || strstr(rem, "<endpoint-id>") == NULL,
+		    "%s: %s leaves <endpoint-id> unfilled", cases[_i], pgr_code_name(f->code));
+		ck_assert_msg(!owner_known || f->code != PGR_F_ACCOUNT_NOT_ALLOWED ||
+		    strstr(rem, "<account-id>") == NULL,
+		    "%s: %s leaves <account-id> unfilled: %s", cases[_i],
+		    pgr_code_name(f->code), rem);
+	}
+	case_free(&k);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -161,6 +230,7 @@ suite(void)
 
 	find_cases();
 	tcase_add_loop_test(tc, test_case, 0, ncases);
+	tcase_add_loop_test(tc, test_remedies, 0, ncases);
 	tcase_add_test(tc, test_every_rule_has_a_case);
 	tcase_add_test(tc, test_rule_codes_known);
 	suite_add_tcase(s, tc);

@@ -299,7 +299,7 @@ static const struct jcase cases[] = {
 	{ "auth", b_auth, "us-east-1", { NULL }, 1, 13, 2, 0, 1, {
 	  { "string(" STEP("Login to Postgres (5432)") "/failure/@type)", "LOGIN_AUTH" },
 	  { "string(" STEP("Login to PgBouncer (5433)") "/failure/@message)",
-	    "Password or role rejected on port 5432" },
+	    "Password or role rejected on port 5433" },
 	  { "contains(" STEP("Login to PgBouncer (5433)") "/failure, 'heroku config:get DATABASE_ENDPOINT_')", "true" },
 	  { "string(" STEP("Login to Postgres (5432)") "/@time)", "0.0049" },
 	  { "contains(/testsuites/testsuite/system-out, '28P01 password authentication failed for user \"app\"')", "true" } } },
@@ -314,8 +314,8 @@ static const struct jcase cases[] = {
 	  { "string(/testsuites/testsuite/properties/property[@name='target.0.url']/@value)",
 	    "postgres://" HOSTILE_BACK ":REDACTED@x/db" } } },
 	{ "refused-no-findings", b_refused_no_findings, "us-east-1", { NULL }, 1, 13, 4, 0, 0, {
-	  { "string(" STEP("TCP 5432") "/failure/@type)", "TCP_REFUSED" },
-	  { "string(" STEP("TCP 5432") "/failure/@message)", "The connection to port 5432 is refused: that is not the endpoint" },
+	  { "string(" STEP("TCP 5432") "/failure/@type)", "PORT_SERVICE_DOWN" },
+	  { "string(" STEP("TCP 5432") "/failure/@message)", "Postgres on port 5432 refuses connections at 10.0.2.5 while PgBouncer on 5433 at the same address answers TLS: the endpoint is right, Postgres behind it is down" },
 	  { "string(" STEP("TCP 5433") "/@time)", "0.0014" } } },
 	{ "three-hosts", b_three_hosts, "us-east-1", { NULL }, 3, 39, 0, 0, 7, {
 	  { "string(/testsuites/testsuite[2]/@name)", HOST2 },

@@ -158,7 +158,7 @@ static const struct out_case out_cases[] = {
 	  NULL, "tcp_5432_10.0.1.5=U tls_5433_10.0.2.5=U session_5432_10.0.1.5=U "
 	  "cert_days_5432_10.0.1.5=U dns_5432=0.0015s" },
 	{ "auth", b_auth, DEFAULTS, PGR_SEV_CRITICAL,
-	  "PGREACH CRITICAL - vpce-0a1b2c3d4e5f67890: 0/4 connections ok: password rejected for user app / rotate the... (+1 more)",
+	  "PGREACH CRITICAL - vpce-0a1b2c3d4e5f67890: 0/4 connections ok: password rejected for user app / rotate the... (+2 more)",
 	  NULL, "tcp_5432_10.0.1.5=0.0004s tls_5432_10.0.1.5=0.0027s login_5432_10.0.1.5=U "
 	  "cert_days_5432_10.0.1.5=300" },
 	{ "cert-expired", b_cert_expired, DEFAULTS, PGR_SEV_CRITICAL,
@@ -169,7 +169,7 @@ static const struct out_case out_cases[] = {
 	  "dns_5432 dns_5433 dns_addresses_5432 dns_addresses_5433",
 	  "dns_5432=U dns_addresses_5433=0" },
 	{ "refused-no-findings", b_refused_no_findings, DEFAULTS, PGR_SEV_CRITICAL,
-	  "PGREACH CRITICAL - vpce-0a1b2c3d4e5f67890: 3/4 connections ok: The connection to port 5432 is refused: that is not t...",
+	  "PGREACH CRITICAL - vpce-0a1b2c3d4e5f67890: 3/4 connections ok: Postgres on port 5432 refuses connections at 10.0.2.5...",
 	  NULL, "tcp_5432_10.0.2.5=U tcp_5433_10.0.2.5=0.0014s" },
 	{ "session-warning", b_single, { "0.5", "1", NULL, NULL, 14, 0 }, PGR_SEV_WARNING,
 	  "PGREACH WARNING - vpce-0a1b2c3d4e5f67890: 1/1 connection ok: login at 10.0.1.5:5432 took 0.7s, dns included (-w 0.5)",

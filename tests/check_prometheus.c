@@ -170,7 +170,7 @@ static const struct prom_case prom_cases[] = {
 	{ "refused-no-findings", b_refused_no_findings,
 	  "pgreach_up 0\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.2.5\",phase=\"tcp\",status=\"refused\"} 0\n"
-	  "pgreach_finding{code=\"TCP_REFUSED\",cause=\"routing\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"PORT_SERVICE_DOWN\",cause=\"service\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
 	  NULL, 18 },
 	{ "escaping", b_escaping,
 	  "pgreach_dns_duration_seconds{target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\",role=\"postgres\",port=\"5432\"} 0.0015\n"

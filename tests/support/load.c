@@ -121,6 +121,15 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 	copy(a->tls.version, sizeof(a->tls.version), jstr(tls, "version"));
 	copy(a->tls.cipher, sizeof(a->tls.cipher), jstr(tls, "cipher"));
 	copy(a->tls.detail, sizeof(a->tls.detail), jstr(tls, "error"));
+	a->tcp.path_mtu = jint(tcp, "path_mtu");
+	a->tcp.mss = jint(tcp, "mss");
+	if (jstr(tls, "ssl_answer") != NULL)
+		a->tls.ssl_answer = jstr(tls, "ssl_answer")[0];
+	a->tls.client_hello_sent = json_is_true(json_object_get(tls, "client_hello_sent"));
+	a->tls.bytes_received = jint(tls, "bytes_received");
+	a->tls.records_received = jint(tls, "records_received");
+	copy(a->tls.handshake_state, sizeof(a->tls.handshake_state),
+	    jstr(tls, "handshake_state"));
 	if (json_is_object(cert)) {
 		a->tls.cert.present = true;
 		copy(a->tls.cert.subject, sizeof(a->tls.cert.subject), jstr(cert, "subject"));

@@ -1,0 +1,60 @@
+# The top finding of a pgreach JSON report, read against every other fact of
+# the same run.  Outputs the facts that contradict it (strings); none: [].
+# Used by tests/lab/scenarios.test for every lab scenario.
+def atts: [.targets[] as $t | $t.attempts[] | . + {port: $t.port}];
+def port_of($f): if $f.port != null then $f.port
+	elif $f.target != null then .targets[$f.target].port else null end;
+. as $r
+| ($r.findings[0] // null) as $top
+| (atts) as $a
+| if $top == null then
+	[ $a[] | select(.tcp.status != "ok" or .tls.status != "ok" or .login.status != "ok")
+	  | "no finding, yet \(.address):\(.port) failed" ]
+  else
+	(port_of($top)) as $p
+	| [
+	  # A finding on one port: that port failed somewhere.
+	  (if $top.port != null and ([ $a[] | select(.port == $p) | select(.tcp.status != "ok"
+		or .tls.status != "ok" or .login.status != "ok" or .query.status != "ok") ] | length == 0)
+	   then "\($top.code) names port \($p), where nothing failed" else empty end),
+	  # A silent server never answered the SSLRequest.
+	  (if $top.code == "SERVER_SILENT" then
+		$a[] | select(.port == $p and .tls.ssl_answer == "S")
+		| "SERVER_SILENT, yet \(.address):\(.port) answered S" else empty end),
+	  # "Not the endpoint": no other port on the same address and no other
+	  # address on the same port connects.
+	  (if $top.code == "TCP_REFUSED" then
+		($a | map(select(.tcp.status == "refused"))) as $bad
+		| $a[] | select(.tcp.status == "ok") | . as $ok
+		| select(any($bad[]; .address == $ok.address or .port == $ok.port))
+		| "TCP_REFUSED, yet \(.address):\(.port) connects" else empty end),
+	  # One security group covers every interface: a group that drops a port
+	  # drops it on every address.
+	  (if $top.cause == "security_group" then
+		$a[] | select(.tcp.status == "ok") | . as $ok
+		| select(any($a[]; .port == $ok.port and .tcp.status == "timeout"))
+		| "security_group, yet \(.address):\(.port) connects where another address times out"
+	   else empty end),
+	  # No route: nothing connects.
+	  (if $top.code == "TCP_UNREACHABLE" then
+		$a[] | select(.tcp.status == "ok") | "TCP_UNREACHABLE, yet \(.address):\(.port) connects"
+	   else empty end),
+	  # Credentials, database, capacity: the login got that answer somewhere.
+	  (if ($top.cause == "credentials" or $top.cause == "database" or $top.cause == "capacity")
+	   and ([ $a[] | select(.login.status == ({credentials: "auth", database: "database",
+		capacity: "capacity"}[$top.cause])) ] | length == 0)
+	   then "\($top.cause), yet no login said so" else empty end),
+	  # DNS: the lookup failed.
+	  (if $top.cause == "dns" and all($r.targets[]; .dns.status == "ok")
+	   then "dns, yet every lookup succeeded" else empty end),
+	  # A path MTU black hole: the server answered S, then stalled.
+	  (if $top.code == "PATH_MTU_BLACKHOLE" then
+		$a[] | select(.port == $p and .tls.status == "timeout" and .tls.ssl_answer != "S")
+		| "PATH_MTU_BLACKHOLE, yet \(.address):\(.port) never answered S" else empty end),
+	  # A port's service down: the other port at that address answers TLS.
+	  (if $top.code == "PORT_SERVICE_DOWN" then
+		$a[] | select(.port == $p and .tcp.status == "refused") | . as $x
+		| select(any($a[]; .address == $x.address and .port != $p and .tls.status == "ok") | not)
+		| "PORT_SERVICE_DOWN, yet no other port at \(.address) answers TLS" else empty end)
+	  ]
+  end
