@@ -442,10 +442,11 @@ row(FILE *f, const struct geom *g, const struct pgr_analysis *an, size_t ti,
 	if (n >= 2 && sp[0].phase == PGR_PH_DNS && sp[1].from > sp[0].to)
 		fprintf(f, "<line class=\"wait\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 		    x_of(g, sp[0].to), y + ROW / 2, x_of(g, sp[1].from), y + ROW / 2);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		bar(f, g, &sp[i], y, where, a, sp[i].phase == PGR_PH_TLS ? cert : NULL);
-		total = sp[i].to;
-	}
+	/* the connection's own time, as a network panel gives a request's */
+	if (n > 0 && a != NULL)
+		total = sp[n - 1].to - clamp_ms(a->start_ms, 0);
 	if (bad == NULL && cert != NULL)
 		fprintf(f, "<text class=\"end flagged state-%s\" x=\"%.1f\" y=\"%.1f\">%s certificate, %s ms</text>\n",
 		    pgr_check_state_name(cert->state), g->x0 + g->plot_w + 10,
