@@ -848,6 +848,13 @@ connect_step(struct pgr_probe *p)
 		return;
 	}
 	advance(p, after);
+	/*
+	 * sslmode=allow and prefer may open a second connection after the
+	 * first fails: its first authentication request is looked at too.
+	 */
+	if (after == CONNECTION_STARTED || after == CONNECTION_MADE ||
+	    after == CONNECTION_SSL_STARTUP)
+		p->auth_seen = false;
 	if (p->poll != PGRES_POLLING_OK && p->tcp_done &&
 	    bytes_received(p) > MAX_LOGIN_BYTES) {
 		login_flooded(p);
