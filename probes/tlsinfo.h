@@ -16,11 +16,14 @@
 struct pgr_tlsv;
 
 /*
- * rootcert NULL: the system store.  A file that is missing, not regular,
- * unreadable or holds no PEM header is an error at once.  With background,
- * the CAs are parsed on a thread of their own while the run goes on (the
- * first chain verification waits for them), and a parse failure comes
- * from pgr_tlsv_wait(); without, it is an error here.
+ * rootcert NULL: the system store, as X509_STORE_set_default_paths() would
+ * set it up, read on demand when a chain is verified (nothing is parsed
+ * here, and background does not matter).  A rootcert file that is
+ * missing, not regular, unreadable or holds no PEM header is an error at
+ * once.  With background, its CAs are parsed on a thread of their own
+ * while the run goes on (the first chain verification waits for them),
+ * and a parse failure comes from pgr_tlsv_wait(); without, it is an error
+ * here.
  */
 int	pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert,
 	    bool background, char *err, size_t errlen);
