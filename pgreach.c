@@ -34,6 +34,7 @@
 #include "report/text.h"
 #include "report/verdict.h"
 #include "report/versions.h"
+#include "serve/serve.h"
 
 #define EXIT_UNKNOWN 3
 
@@ -512,6 +513,9 @@ main(int argc, char **argv)
 
 	progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	nagios_out = strcmp(progname, "check_pgreach") == 0;
+	/* pgreach serve: the exporter has its own options (serve/serve.c). */
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return pgr_serve_main(argc - 1, argv + 1, progname);
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
 	nagios_out = c.format == PGR_FMT_NAGIOS;
