@@ -465,6 +465,8 @@ pgr_http_start(struct pgr_server *s, const struct sockaddr *sa, char *err,
 	if (s->web.tls)
 		flags |= MHD_USE_TLS;
 #define OPT(o, v, p) (opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
+	/* First, or MHD logs the options before it through its own logger. */
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s);
 	OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)sa);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, s->max_connections, NULL);
 	/* Idle clients, slow senders and unfinished headers all end here. */
@@ -472,7 +474,6 @@ pgr_http_start(struct pgr_server *s, const struct sockaddr *sa, char *err,
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT, NULL);
 	/* libpq, OpenSSL and c-ares are happy in 1 MiB; 64 threads stay small. */
 	OPT(MHD_OPTION_THREAD_STACK_SIZE, 1024 * 1024, NULL);
-	OPT(MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s);
 	if (s->web.tls) {
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->web.cert_pem);
 		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->web.key_pem);
