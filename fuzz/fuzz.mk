@@ -17,8 +17,11 @@ CFLAGS_ALL = $(FUZZ_CFLAGS) $(SAN) -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -I$(SRCDIR) -I$(BUILDDIR) $(PKG_CFLAGS)
 OUT       = $(BUILDDIR)/fuzz
 OBJ       = $(OUT)/obj
-HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report
-LIB_SRCS ?= $(wildcard $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c)
+HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_report \
+	fuzz_serve_config
+# serve/config.c (and the duration parser of cli.c) for fuzz_serve_config.
+LIB_SRCS ?= $(wildcard $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c) \
+	$(SRCDIR)/cli.c $(SRCDIR)/serve/config.c
 LIB_OBJS  = $(patsubst $(SRCDIR)/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 
 all: $(addprefix $(OUT)/,$(HARNESSES))
