@@ -237,7 +237,12 @@ route_probe(struct pgr_server *s, struct MHD_Connection *c)
 		    "leaves no time after the %.2f s offset", s->scrape_offset_s);
 		goto out;
 	}
-	if ((rc = slot_enter(s, t0 + budget)) != 0) {
+	/*
+	 * Queue at most until the probe would keep less than half its budget
+	 * (or 1 s): a probe cut to a sliver would time out at TCP and report
+	 * a security group that is fine.  Past that, 503.
+	 */
+	if ((rc = slot_enter(s, t0 + budget - fmin(budget / 2, 1.0))) != 0) {
 		pgr_serve_metrics_count(&s->metrics, PGR_SR_OVERLOAD);
 		ret = line(c, MHD_HTTP_SERVICE_UNAVAILABLE, rc == -2 ?
 		    "shutting down" : "no probe slot within the scrape's %.2f s "
