@@ -47,7 +47,8 @@ ns() { ip netns exec "$LAB_NS_CLIENT" "$@"; }
 url=http://127.0.0.1:$port
 
 start() {
-	ns "$pgreach" serve --config "$srcdir/contrib/serve/pgreach-exporter.conf" \
+	# ip netns exec execs pgreach: $! is its PID (RSS, fds, signals).
+	ip netns exec "$LAB_NS_CLIENT" "$pgreach" serve --config "$srcdir/contrib/serve/pgreach-exporter.conf" \
 		--web.listen-address "127.0.0.1:$port" --max-concurrent "$1" 2>"$tmp/serve.log" &
 	pid=$!
 	for _ in $(seq 100); do
