@@ -73,6 +73,20 @@ burst() {
 }
 quantiles() { sort -n | awk '{ v[NR] = $1 } END { printf "median %.2f ms, p95 %.2f ms, max %.2f ms", v[int(NR * 0.5) + 1] * 1000, v[int(NR * 0.95) + 1] * 1000, v[NR] * 1000 }'; }
 
+mkdir -p "$here/results"
+out=$here/results/serve-$(date -u +%Y-%m-%dT%H%MZ).md
+# Each row is written as soon as it is measured.
+row() { echo "| $1 | $2 |" | tee -a "$out"; }
+{
+	echo "# pgreach serve, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "$("$pgreach" --version), $(nproc) cores; lab target lab-zone-a (module quick: one"
+	echo "connection, TLS + SCRAM login + 1 query), target lab for the in-flight probes."
+	echo
+	echo "| measure | result |"
+	echo "|---|---|"
+} | tee "$out"
+
 "$lab/scenario" healthy >/dev/null 2>&1
 start 8
 # 1. Overhead.
@@ -83,6 +97,7 @@ done >"$tmp/overhead"
 over=$(quantiles <"$tmp/overhead")
 probe_d=$(awk '/^probe_duration_seconds/ {print $2 * 1000}' "$tmp/body")
 stop
+row "exporter overhead (/probe wall - probe_duration_seconds), $seq_n sequential scrapes" "$over (the probe itself ~${probe_d} ms)"
 
 # 2. Throughput at the engine's limit.
 start "$clients"
@@ -94,6 +109,7 @@ t1=$(date +%s.%N)
 ok=$(ns curl -s "$url/metrics" | awk '/^pgreach_serve_probes_total\{result="success"\}/ {print $2}')
 rate=$(awk -v n="$((per * clients))" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 stop
+row "probes/s, $clients clients, --max-concurrent $clients, $((per * clients)) probes" "$rate/s ($ok ok)"
 
 # 3. Memory per in-flight probe (sg-drop: every probe waits its timeout).
 start "$inflight"
@@ -110,6 +126,7 @@ wait $(jobs -p | grep -v "^$pid$") 2>/dev/null
 per_probe=$(awk -v a="$idle" -v b="$busy" -v n="$held" 'BEGIN { printf "%.0f", (b - a) / (n > 0 ? n : 1) }')
 "$lab/scenario" healthy >/dev/null 2>&1
 stop
+row "memory per in-flight probe ($held held in flight, sg-drop)" "$per_probe kB (RSS $idle -> $busy kB)"
 
 # 4. RSS and fds over many probes.
 start 8
@@ -121,19 +138,4 @@ r2=$(rss); f2=$(fds)
 n_done=$(ns curl -s "$url/metrics" | awk '/^pgreach_serve_probe_duration_seconds_count/ {print $2}')
 stop
 
-mkdir -p "$here/results"
-out=$here/results/serve-$(date -u +%Y-%m-%dT%H%MZ).md
-{
-	echo "# pgreach serve, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo
-	echo "$("$pgreach" --version), $(nproc) cores; lab target lab-zone-a (module quick: one"
-	echo "connection, TLS + SCRAM login + 1 query), lab for the in-flight probes."
-	echo
-	echo "| measure | result |"
-	echo "|---|---|"
-	echo "| exporter overhead (/probe wall - probe_duration_seconds), $seq_n sequential scrapes | $over (probe itself ~${probe_d} ms) |"
-	echo "| probes/s, $clients clients, --max-concurrent $clients, $((per * clients)) probes | $rate/s ($ok ok) |"
-	echo "| memory per in-flight probe ($held held in flight, sg-drop) | $per_probe kB (RSS $idle -> $busy kB) |"
-	echo "| RSS / open fds after 1,000 and $n_done probes | $r1 -> $r2 kB, $f1 -> $f2 fds |"
-} >"$out"
-cat "$out"
+row "RSS / open fds after 1,000 and $n_done probes" "$r1 -> $r2 kB, $f1 -> $f2 fds"
