@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/text.h"
 #include "probes/target.h"
 #include "util/secrets.h"
 
@@ -114,34 +115,6 @@ pgr_cli_usage(FILE *f, const char *progname)
 	    pgr_writer_names(), plugin ? "nagios" : "text");
 }
 
-double
-pgr_cli_duration(const char *s)
-{
-	static const struct { char unit; double mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }
-	};
-	char buf[32], *end;
-	double v, mult = 1;
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n + 1);
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (buf[n - 1] == units[i].unit) {
-			mult = units[i].mult;
-			buf[--n] = '\0';
-			break;
-		}
-	errno = 0;
-	v = strtod(buf, &end);
-	if (n == 0 || errno != 0 || end == buf || *end != '\0' || !isfinite(v) ||
-	    v <= 0 || v * mult > 7 * 86400)
-		return -1;
-	return v * mult;
-}
-
-
 static int
 push(const char **list, size_t *n, const char *v, const char *opt, char *err,
     size_t errlen)
@@ -232,7 +205,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 		return 0;
 	case 't':
 		/* the same durations as --wait: 10, 1.5, 10s, 2m */
-		if ((c->timeout_s = pgr_cli_duration(arg)) < 0.001 || c->timeout_s > 86400)
+		if ((c->timeout_s = pgr_parse_duration(arg)) < 0.001 || c->timeout_s > 86400)
 			return snprintf(err, errlen, "--timeout: \"%s\" is not a duration from 0.001 s to 24 h (10, 1.5, 10s, 2m)", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_DNS_SERVER:
@@ -294,7 +267,7 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_BUNDLE: c->bundle = arg; return 0;
 	case OPT_TARGETS: c->targets_file = arg; return 0;
 	case OPT_WAIT:
-		if ((c->wait_s = pgr_cli_duration(arg)) <= 0)
+		if ((c->wait_s = pgr_parse_duration(arg)) <= 0)
 			return snprintf(err, errlen, "--wait: \"%s\" is not a duration such as 90s, 15m or 1h", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_FORCE: c->force = true; return 0;

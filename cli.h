@@ -57,7 +57,5 @@ enum pgr_cli_result {
 enum pgr_cli_result pgr_cli_parse(struct pgr_cli *c, int argc, char **argv,
 	    const char *progname, char *err, size_t errlen);
 void	pgr_cli_usage(FILE *f, const char *progname);
-/* "90", "90s", "15m", "1.5h" into seconds; -1 if malformed. */
-double	pgr_cli_duration(const char *s);
 
 #endif

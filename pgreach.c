@@ -35,6 +35,7 @@
 #include "report/versions.h"
 #include "report/writer.h"
 #include "util/secrets.h"
+#include "serve/serve.h"
 
 #define EXIT_UNKNOWN 3
 
@@ -675,6 +676,9 @@ main(int argc, char **argv)
 	pgr_secrets_add_env();
 	for (i = 1; i < argc; i++)
 		pgr_secrets_add_from(argv[i]);
+	/* pgreach serve: the exporter has its own options (serve/serve.c). */
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return pgr_serve_main(argc - 1, argv + 1, progname);
 	if (pgr_cli_parse(&c, argc, argv, progname, err, sizeof(err)) != PGR_CLI_RUN)
 		return fail(argc, argv, err);
 	error_format = c.format;

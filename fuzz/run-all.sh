@@ -13,7 +13,7 @@
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-target range endpoint evidence pgmsg report secrets ec2xml}
+harnesses=${*:-target range endpoint evidence pgmsg report secrets ec2xml serve_config}
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/.." && pwd)
 builddir=${PGREACH_BUILDDIR:-$srcdir}

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/tcp.h>		/* TCP_INFO with tcpi_bytes_received */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,18 @@
  */
 #define MAX_SESSION_BYTES (16 * 1024 * 1024)
 
+/*
+ * Taken once per process: `pgreach serve` runs several engines at once, and
+ * two threads racing on a lazy "if (ex_index < 0)" would get two indexes.
+ */
 static int ex_index = -1;
+static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
+
+static void
+ex_index_init(void)
+{
+	ex_index = SSL_get_ex_new_index(0, "pgreach probe", NULL, NULL, NULL);
+}
 
 static void tls_progress(struct pgr_probe *p);
 
@@ -877,16 +889,17 @@ connect_step(struct pgr_probe *p)
 	p->fd = PQsocket(p->conn);
 }
 
+/* portbuf is the caller's: engines run in several threads at once (serve). */
 static int
-build_params(const struct pgr_probe *p, const char **k, const char **v)
+build_params(const struct pgr_probe *p, const char **k, const char **v,
+    char *portbuf, size_t portlen)
 {
 	const struct pgr_target *t = p->target;
-	static char portbuf[8];	/* copied by libpq before return */
 	const char *mode = sslmode_of(p);
 	int n = 0;
 	size_t i;
 
-	snprintf(portbuf, sizeof(portbuf), "%d", t->port);
+	snprintf(portbuf, portlen, "%d", t->port);
 	k[n] = "host"; v[n++] = t->host;
 	k[n] = "hostaddr"; v[n++] = p->addr->text;	/* libpq does no DNS */
 	k[n] = "port"; v[n++] = portbuf;
@@ -919,13 +932,12 @@ void
 pgr_probe_start(struct pgr_probe *p)
 {
 	const char *k[MAX_PARAMS], *v[MAX_PARAMS];
-	char sqlstate[6];
+	char sqlstate[6], portbuf[8];	/* copied by libpq before it returns */
 
-	if (ex_index < 0)
-		ex_index = SSL_get_ex_new_index(0, "pgreach probe", NULL, NULL, NULL);
+	pthread_once(&ex_once, ex_index_init);
 	p->t0 = pgr_now_ms();
 	p->state = PGR_AS_CONNECTING;
-	build_params(p, k, v);
+	build_params(p, k, v, portbuf, sizeof(portbuf));
 	p->conn = PQconnectStartParams(k, v, 0);
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_BAD &&
 	    PQsocket(p->conn) < 0 && strstr(PQerrorMessage(p->conn), "connection to server") != NULL) {

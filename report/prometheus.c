@@ -2,8 +2,12 @@
  * Text exposition format: "# HELP" and "# TYPE" once per family, then all
  * of the family's samples together; label values escape backslash,
  * double quote and newline, and must be UTF-8, so invalid bytes become
- * '?'.  A series must not repeat, so a target given twice (the same
- * redacted URL) and an address listed twice are written once.
+ * '?'.  A series must not repeat, so a target given twice (the same host,
+ * port and role) and an address listed twice are written once.
+ *
+ * The target label is the host name, never the URL: a URL carries user and
+ * database (cardinality, and more than a dashboard should show), and in
+ * `pgreach serve` Prometheus adds the target's configured name as instance.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +61,7 @@ series_labels(FILE *f, const struct pgr_target *t, const struct pgr_attempt *a,
 	char port[16];
 
 	snprintf(port, sizeof(port), "%d", t->port);
-	label(f, first, "target", t->url);
+	label(f, first, "target", t->host);
 	label(f, first, "role", pgr_role_name(t->role));
 	label(f, first, "port", port);
 	if (a != NULL)
@@ -84,8 +88,10 @@ target_repeated(const struct pgr_report *r, size_t i)
 	size_t j;
 
 	for (j = 0; j < i; j++)
-		if (r->targets[i].url != NULL && r->targets[j].url != NULL &&
-		    strcmp(r->targets[i].url, r->targets[j].url) == 0)
+		if (r->targets[i].host != NULL && r->targets[j].host != NULL &&
+		    strcmp(r->targets[i].host, r->targets[j].host) == 0 &&
+		    r->targets[i].port == r->targets[j].port &&
+		    r->targets[i].role == r->targets[j].role)
 			return true;
 	return false;
 }
@@ -196,12 +202,70 @@ phase_success(FILE *f, const struct pgr_report *r)
 	}
 }
 
+/*
+ * The step where a target failed: its lookup, else the earliest phase in
+ * which any of its connections failed.  Blackbox exporter users ask for
+ * this (blackbox_exporter#1077, #1528): probe_success alone says nothing
+ * of where.  Written only for targets that failed.
+ */
+static bool
+failed_step(const struct pgr_target_result *tr, enum pgr_phase *ph,
+    enum pgr_err *e)
+{
+	size_t j;
+	int p;
+
+	if (pgr_err_failed(tr->dns.status)) {
+		*ph = PGR_PH_DNS;
+		*e = tr->dns.status;
+		return true;
+	}
+	for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++)
+		for (j = 0; j < tr->nattempts; j++) {
+			enum pgr_err s = pgr_attempt_phase(&tr->attempts[j],
+			    (enum pgr_phase)p);
+
+			if (pgr_err_failed(s)) {
+				*ph = (enum pgr_phase)p;
+				*e = s;
+				return true;
+			}
+		}
+	return false;
+}
+
+static void
+failure_steps(FILE *f, const struct pgr_report *r)
+{
+	enum pgr_phase ph;
+	enum pgr_err e;
+	bool header = false;
+	size_t i;
+
+	for (i = 0; i < r->ntargets; i++) {
+		bool first = true;
+
+		if (target_repeated(r, i) || !failed_step(&r->results[i], &ph, &e))
+			continue;
+		if (!header)
+			family_header(f, "pgreach_failed_step", "gauge",
+			    "1 for the first step at which a target failed (dns, tcp, "
+			    "tls, login, query), with how it failed.");
+		header = true;
+		fputs("pgreach_failed_step", f);
+		series_labels(f, &r->targets[i], NULL, &first);
+		label(f, &first, "step", pgr_phase_name(ph));
+		label(f, &first, "status", pgr_err_name(e));
+		sample_end(f, first, "1");
+	}
+}
+
 static const char *
 finding_target(const struct pgr_report *r, const struct pgr_finding *fd)
 {
 	if (fd->target < 0 || (size_t)fd->target >= r->ntargets)
 		return NULL;
-	return r->targets[fd->target].url;
+	return r->targets[fd->target].host;
 }
 
 static bool
@@ -217,7 +281,9 @@ finding_repeated(const struct pgr_analysis *an, size_t k)
 		tb = finding_target(an->r, b);
 		if (a->severity == b->severity && a->code == b->code &&
 		    a->cause == b->cause && (ta == NULL || tb == NULL ? ta == tb :
-		    strcmp(ta, tb) == 0))
+		    strcmp(ta, tb) == 0) && (ta == NULL || (a->port > 0 ? a->port :
+		    an->r->targets[a->target].port) == (b->port > 0 ? b->port :
+		    an->r->targets[b->target].port)))
 			return true;
 	}
 	return false;
@@ -243,8 +309,14 @@ findings(FILE *f, const struct pgr_analysis *an)
 		label(f, &first, "code", pgr_code_name(fd->code));
 		label(f, &first, "cause", pgr_cause_name(fd->cause));
 		label(f, &first, "severity", pgr_severity_name(fd->severity));
-		if (t != NULL)
+		if (t != NULL) {
+			char port[16];
+
+			snprintf(port, sizeof(port), "%d", fd->port > 0 ? fd->port :
+			    an->r->targets[fd->target].port);
 			label(f, &first, "target", t);
+			label(f, &first, "port", port);
+		}
 		sample_end(f, first, "1");
 	}
 }
@@ -257,6 +329,16 @@ pgr_write_prometheus(FILE *f, const struct pgr_analysis *an,
 	char num[NUM_LEN];
 	int fam;
 
+	/* The blackbox exporter's two families, with its meaning. */
+	family_header(f, "probe_success", "gauge",
+	    "1 when the probe's status was OK or WARNING, else 0.");
+	fprintf(f, "probe_success %d\n", an->status == PGR_SEV_OK ||
+	    an->status == PGR_SEV_WARNING);
+	family_header(f, "probe_duration_seconds", "gauge",
+	    "How long the probe took, name lookups to the last query.");
+	fprintf(f, "probe_duration_seconds %s\n",
+	    pgr_field_format(PGR_UNIT_SECONDS, r->duration_ms / 1000.0, num,
+	    sizeof(num)));
 	family_header(f, "pgreach_up", "gauge",
 	    "1 when the last run's status was OK or WARNING, 0 when CRITICAL or UNKNOWN.");
 	(void)o;
@@ -284,6 +366,7 @@ pgr_write_prometheus(FILE *f, const struct pgr_analysis *an,
 		field_family(f, r, (enum pgr_family)fam);
 	}
 	phase_success(f, r);
+	failure_steps(f, r);
 	findings(f, an);
 	return ferror(f) ? -1 : 0;
 }

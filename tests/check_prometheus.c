@@ -25,8 +25,8 @@ static void
 b_escaping(struct pgr_report *r)
 {
 	add_target(r, HOST, 5432, PGR_ROLE_POSTGRES);
-	free(r->targets[0].url);
-	r->targets[0].url = strdup("postgres://app:REDACTED@h:5432/we\"ird\\db\nx\xff\xc3\xa9");
+	free(r->targets[0].host);
+	r->targets[0].host = strdup("we\"ird\\h\nx\xff\xc3\xa9");
 	add_attempt(r, "10.0.1.5");
 	plant(PGR_F_EVIDENCE_CONTRADICTS, PGR_SEV_WARNING, PGR_CAUSE_CONFIG,
 	    "a finding with odd text", NULL, NULL, 0);
@@ -110,8 +110,8 @@ promtool(const char *out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-#define U5432	"postgres://app:REDACTED@" HOST ":5432/db"
-#define U5433	"postgres://app:REDACTED@" HOST ":5433/db"
+#define U5432	HOST
+#define U5433	HOST
 #define PG	"{target=\"" U5432 "\",role=\"postgres\",port=\"5432\""
 #define PGB	"{target=\"" U5433 "\",role=\"pgbouncer\",port=\"5433\""
 
@@ -125,6 +125,8 @@ struct prom_case {
 
 static const struct prom_case prom_cases[] = {
 	{ "healthy", b_healthy,
+	  "probe_success 1\n"
+	  "probe_duration_seconds 0.1234\n"
 	  "pgreach_up 1\n"
 	  "pgreach_exit_status 0\n"
 	  "pgreach_last_run_timestamp_seconds 1700000000.25\n"
@@ -141,52 +143,56 @@ static const struct prom_case prom_cases[] = {
 	  "pgreach_certificate_expiry_timestamp_seconds" PG ",address=\"10.0.1.5\"} 1725923600\n"
 	  "pgreach_phase_success" PG ",phase=\"dns\",status=\"ok\"} 1\n"
 	  "pgreach_phase_success" PGB ",address=\"10.0.2.5\",phase=\"query\",status=\"ok\"} 1\n",
-	  "pgreach_finding\n", 18 },
+	  "pgreach_finding\npgreach_failed_step\n", 18 },
 	{ "tcp-timeout", b_tcp_timeout,
+	  "probe_success 0\n"
+	  "pgreach_failed_step" PG ",step=\"tcp\",status=\"timeout\"} 1\n"
+	  "pgreach_failed_step" PGB ",step=\"tcp\",status=\"timeout\"} 1\n"
 	  "pgreach_up 0\n"
 	  "pgreach_exit_status 2\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tcp\",status=\"timeout\"} 0\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tls\",status=\"skipped\"} 0\n"
-	  "pgreach_finding{code=\"SECURITY_GROUP_BLOCKS\",cause=\"security_group\",severity=\"critical\",target=\"" U5432 "\"} 1\n"
-	  "pgreach_finding{code=\"ENDPOINT_NOT_ACCEPTED\",cause=\"acceptance\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"SECURITY_GROUP_BLOCKS\",cause=\"security_group\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n"
+	  "pgreach_finding{code=\"ENDPOINT_NOT_ACCEPTED\",cause=\"acceptance\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n",
 	  "pgreach_phase_duration_seconds\npgreach_session_seconds\npgreach_certificate\n", 18 },
 	{ "auth", b_auth,
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"login\",status=\"auth\"} 0\n"
 	  "pgreach_phase_duration_seconds" PG ",address=\"10.0.1.5\",phase=\"tls\"} 0.0027\n"
-	  "pgreach_finding{code=\"LOGIN_AUTH\",cause=\"credentials\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"LOGIN_AUTH\",cause=\"credentials\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n",
 	  "phase=\"login\"} \npgreach_session_seconds\n", 18 },
 	{ "cert-expired", b_cert_expired,
 	  "pgreach_up 0\n"
 	  "pgreach_certificate_expiry_timestamp_seconds" PG ",address=\"10.0.1.5\"} 1699740860\n"
-	  "pgreach_finding{code=\"CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
-	  "CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5433 "\"\n", 18 },
+	  "pgreach_finding{code=\"CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n",
+	  "CERT_EXPIRED\",cause=\"certificate\",severity=\"critical\",target=\"" U5433 "\",port=\"5433\"\n", 18 },
 	{ "dns-nxdomain", b_nxdomain,
 	  "pgreach_up 0\n"
 	  "pgreach_dns_addresses" PG "} 0\n"
 	  "pgreach_phase_success" PG ",phase=\"dns\",status=\"nxdomain\"} 0\n"
 	  "pgreach_phase_success" PGB ",phase=\"dns\",status=\"nxdomain\"} 0\n"
-	  "pgreach_finding{code=\"DNS_NXDOMAIN\",cause=\"dns\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_failed_step" PG ",step=\"dns\",status=\"nxdomain\"} 1\n"
+	  "pgreach_finding{code=\"DNS_NXDOMAIN\",cause=\"dns\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n",
 	  "pgreach_dns_duration_seconds\naddress=\n", 2 },
 	{ "refused-no-findings", b_refused_no_findings,
 	  "pgreach_up 0\n"
 	  "pgreach_phase_success" PG ",address=\"10.0.2.5\",phase=\"tcp\",status=\"refused\"} 0\n"
-	  "pgreach_finding{code=\"PORT_SERVICE_DOWN\",cause=\"service\",severity=\"critical\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"PORT_SERVICE_DOWN\",cause=\"service\",severity=\"critical\",target=\"" U5432 "\",port=\"5432\"} 1\n",
 	  NULL, 18 },
 	{ "escaping", b_escaping,
-	  "pgreach_dns_duration_seconds{target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\",role=\"postgres\",port=\"5432\"} 0.0015\n"
-	  "pgreach_finding{code=\"EVIDENCE_CONTRADICTS\",cause=\"config\",severity=\"warning\",target=\"postgres://app:REDACTED@h:5432/we\\\"ird\\\\db\\nx?\xc3\xa9\"} 1\n",
+	  "pgreach_dns_duration_seconds{target=\"we\\\"ird\\\\h\\nx?\xc3\xa9\",role=\"postgres\",port=\"5432\"} 0.0015\n"
+	  "pgreach_finding{code=\"EVIDENCE_CONTRADICTS\",cause=\"config\",severity=\"warning\",target=\"we\\\"ird\\\\h\\nx?\xc3\xa9\",port=\"5432\"} 1\n",
 	  "\xff\n", 5 },
 	{ "duplicate-target", b_duplicate_target,
 	  "pgreach_phase_success" PG ",address=\"10.0.1.5\",phase=\"tcp\",status=\"ok\"} 1\n",
 	  NULL, 5 },
 	{ "ipv6-hosts", b_ipv6_hosts,
 	  "pgreach_phase_duration_seconds" PG ",address=\"2001:db8:ffff:ffff:ffff:ffff:ffff:1005\",phase=\"tcp\"} 0.0004\n"
-	  "pgreach_dns_addresses{target=\"postgres://app:REDACTED@10.9.8.7:5433/db\",role=\"pgbouncer\",port=\"5433\"} 1\n",
+	  "pgreach_dns_addresses{target=\"10.9.8.7\",role=\"pgbouncer\",port=\"5433\"} 1\n",
 	  NULL, 19 },
 	{ "cert-expiring", b_cert_expiring,
 	  "pgreach_up 1\n"
 	  "pgreach_exit_status 1\n"
-	  "pgreach_finding{code=\"CERT_EXPIRING\",cause=\"certificate\",severity=\"warning\",target=\"" U5432 "\"} 1\n",
+	  "pgreach_finding{code=\"CERT_EXPIRING\",cause=\"certificate\",severity=\"warning\",target=\"" U5432 "\",port=\"5432\"} 1\n",
 	  NULL, 5 },
 	{ "unknown", b_unknown,
 	  "pgreach_up 0\n"

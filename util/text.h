@@ -14,4 +14,7 @@ int	pgr_hexval(int c);
 /* t as "2026-12-06T05:15:26Z" in out; "" for t == 0 or a bad time. */
 const char *pgr_rfc3339(time_t t, char *out, size_t len);
 
+/* "90", "90s", "15m", "1.5h" into seconds (at most 7 days); -1 if malformed. */
+double	pgr_parse_duration(const char *s);
+
 #endif
