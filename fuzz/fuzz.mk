@@ -21,7 +21,7 @@ HARNESSES = fuzz_target fuzz_range fuzz_endpoint fuzz_evidence fuzz_pgmsg fuzz_r
 	fuzz_secrets fuzz_ec2xml fuzz_serve_config
 # serve/config.c for fuzz_serve_config.
 LIB_SRCS ?= $(wildcard $(SRCDIR)/util/*.c $(SRCDIR)/probes/*.c $(SRCDIR)/report/*.c \
-	$(SRCDIR)/input/aws/*.c) $(SRCDIR)/tests/support/load.c \
+	$(SRCDIR)/input/*.c $(SRCDIR)/input/aws/*.c) $(SRCDIR)/tests/support/load.c \
 	$(SRCDIR)/serve/config.c
 LIB_OBJS  = $(patsubst $(SRCDIR)/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 
