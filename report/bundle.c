@@ -5,62 +5,29 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <net/if.h>
-#include <net/route.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <openssl/evp.h>
 
 #include "probes/target.h"
 #include "report/buf.h"
+#include "report/archive.h"
 #include "report/bundle.h"
 #include "report/sysinfo.h"
-#include "util/text.h"
-#include "report/writer.h"
 #include "report/versions.h"
+#include "report/writer.h"
 #include "util/secrets.h"
-
-/*
- * libarchive brings its compressors, libxml2 and ICU (libstdc++ with it):
- * 40 libraries for the loader to map at start instead of 25, about 2 ms on
- * every run, a health check's included.  Only --bundle needs it, so it is
- * opened then, the way systemd opens its optional libraries.  The headers
- * still give every pointer its type.
- */
-#define LA_FUNCS(X)							\
-	X(archive_version_string) X(archive_error_string)		\
-	X(archive_write_new) X(archive_write_free)			\
-	X(archive_write_add_filter_gzip)				\
-	X(archive_write_set_format_pax_restricted)			\
-	X(archive_write_set_bytes_in_last_block)			\
-	X(archive_write_open_fd) X(archive_write_header)		\
-	X(archive_write_data) X(archive_write_close)			\
-	X(archive_entry_new) X(archive_entry_free)			\
-	X(archive_entry_set_pathname) X(archive_entry_set_filetype)	\
-	X(archive_entry_set_perm) X(archive_entry_set_size)		\
-	X(archive_entry_set_uid) X(archive_entry_set_gid)		\
-	X(archive_entry_set_mtime)
-#define LA_MEMBER(f)	__typeof__(f) *f;
-static struct {
-	void		*h;
-	LA_FUNCS(LA_MEMBER)
-} la;
+#include "util/text.h"
 
 #define REDACTED	PGR_REDACTED
 
@@ -400,15 +367,8 @@ scrub(const struct secrets *s, char **data, size_t *len)
 /* ------------------------------------------------------------------ */
 /* Members */
 
-struct member {
-	char	*name;			/* under the top folder */
-	char	*data;
-	size_t	len;
-	char	sha256[65];
-};
-
 struct members {
-	struct member *v;
+	struct pgr_archive_file *v;
 	size_t	n;
 	bool	oom;
 };
@@ -428,7 +388,7 @@ name_taken(const struct members *m, const char *name)
 static void
 members_take(struct members *m, const char *name, char *data, size_t len)
 {
-	struct member *nv;
+	struct pgr_archive_file *nv;
 
 	if (m->oom || (nv = realloc(m->v, (m->n + 1) * sizeof(*nv))) == NULL) {
 		m->oom = true;
@@ -842,10 +802,7 @@ static void
 env_members(struct members *m, const struct pgr_report *r)
 {
 	struct pgr_buf b = { 0 };
-	const char *la_version = la.archive_version_string();
-
-	if (strncmp(la_version, "libarchive ", 11) == 0)
-		la_version += 11;
+	const char *la_version = pgr_archive_version();
 	pgr_sysinfo_system(&b, r->started_at.tv_sec, la_version);
 	members_add_buf(m, "env/system.txt", &b);
 	pgr_sysinfo_resolv(&b);
@@ -903,38 +860,6 @@ create_error(const char *path, int e, char *err, size_t errlen)
 	}
 }
 
-/* Open libarchive once; -1 with err if it cannot be had. */
-static int
-la_load(char *err, size_t errlen)
-{
-	void *h;
-
-	if (la.h != NULL)
-		return 0;
-	if ((h = dlopen(PGR_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return pgr_fail(err, errlen, "bundle: cannot load %s (install the Debian package libarchive13): %s",
-		    PGR_LIBARCHIVE_SONAME, dlerror());
-#define LA_SYM(f)							\
-	if ((*(void **)&la.f = dlsym(h, #f)) == NULL) {			\
-		dlclose(h);						\
-		memset(&la, 0, sizeof(la));				\
-		return pgr_fail(err, errlen, "bundle: %s has no %s",	\
-		    PGR_LIBARCHIVE_SONAME, #f);				\
-	}
-	LA_FUNCS(LA_SYM)
-#undef LA_SYM
-	la.h = h;
-	return 0;
-}
-
-void
-pgr_bundle_unload(void)
-{
-	if (la.h != NULL)
-		dlclose(la.h);
-	memset(&la, 0, sizeof(la));
-}
-
 int
 pgr_bundle_check(const char *path, bool force, char *err, size_t errlen)
 {
@@ -943,7 +868,7 @@ pgr_bundle_check(const char *path, bool force, char *err, size_t errlen)
 
 	if (path == NULL || path[0] == '\0')
 		return pgr_fail(err, errlen, "bundle: no file name");
-	if (la_load(err, errlen) != 0)
+	if (pgr_archive_load(err, errlen) != 0)
 		return -1;
 	if (strlen(path) >= PATH_MAX - 32)
 		return create_error(path, ENAMETOOLONG, err, errlen);
@@ -1009,56 +934,6 @@ open_output(const char *path, bool force, char *tmp, size_t tmplen,
 	return fd;
 }
 
-static int
-write_archive(int fd, const char *path, const char *top, time_t mtime,
-    const struct members *m, char *err, size_t errlen)
-{
-	struct archive_entry *e = NULL;
-	struct archive *a;
-	char name[512];
-	size_t i, off;
-	la_ssize_t n;
-
-	if ((a = la.archive_write_new()) == NULL)
-		return pgr_fail(err, errlen, "bundle %s: out of memory", path);
-	/* pax: names past ustar's 100 bytes (a vpce host name is ~90). */
-	if (la.archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    la.archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    la.archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    la.archive_write_open_fd(a, fd) != ARCHIVE_OK)
-		goto aerr;
-	for (i = 0; i < m->n; i++) {
-		if ((e = la.archive_entry_new()) == NULL)
-			goto aerr;
-		snprintf(name, sizeof(name), "%s/%s", top, m->v[i].name);
-		la.archive_entry_set_pathname(e, name);
-		la.archive_entry_set_filetype(e, AE_IFREG);
-		la.archive_entry_set_perm(e, 0600);
-		la.archive_entry_set_size(e, (la_int64_t)m->v[i].len);
-		la.archive_entry_set_uid(e, 0);
-		la.archive_entry_set_gid(e, 0);
-		la.archive_entry_set_mtime(e, mtime, 0);
-		if (la.archive_write_header(a, e) != ARCHIVE_OK)
-			goto aerr;
-		for (off = 0; off < m->v[i].len; off += (size_t)n)
-			if ((n = la.archive_write_data(a, m->v[i].data + off,
-			    m->v[i].len - off)) <= 0)
-				goto aerr;
-		la.archive_entry_free(e);
-		e = NULL;
-	}
-	if (la.archive_write_close(a) != ARCHIVE_OK)
-		goto aerr;
-	la.archive_write_free(a);
-	return 0;
-aerr:
-	pgr_fail(err, errlen, "bundle %s: %s", path, la.archive_error_string(a) ?
-	    la.archive_error_string(a) : "cannot write the archive");
-	la.archive_entry_free(e);
-	la.archive_write_free(a);
-	return -1;
-}
-
 /* ------------------------------------------------------------------ */
 
 /* Scrub the name and content of members [from, n), then hash them as written. */
@@ -1084,7 +959,7 @@ seal(struct members *m, const struct secrets *s, size_t from)
 static int
 manifest(struct members *m, const struct secrets *s, const char *top)
 {
-	struct member last;
+	struct pgr_archive_file last;
 	struct pgr_buf b = { 0 };
 	size_t i, n = m->n;
 
@@ -1124,7 +999,7 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 		return create_error(path, ENAMETOOLONG, err, errlen);
 	if (r == NULL)
 		return pgr_fail(err, errlen, "bundle %s: no report", path);
-	if (la_load(err, errlen) != 0)
+	if (pgr_archive_load(err, errlen) != 0)
 		return -1;
 	t0 = r->started_at.tv_sec != 0 ? r->started_at.tv_sec : time(NULL);
 	if (gmtime_r(&t0, &tm) == NULL ||
@@ -1150,7 +1025,7 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 	if ((fd = open_output(path, force, tmp, sizeof(tmp), err, errlen)) < 0)
 		goto out;
 	made = tmp[0] != '\0' ? tmp : path;
-	if (write_archive(fd, path, top, t0, &m, err, errlen) != 0)
+	if (pgr_archive_write(fd, path, top, t0, m.v, m.n, err, errlen) != 0)
 		goto out;
 	/* umask may have taken bits from open()'s 0600; it can add none. */
 	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
