@@ -35,333 +35,39 @@
 /* (Growable buffers: report/buf.c, wiped when they grow and when freed.) */
 
 /* ------------------------------------------------------------------ */
-/* Secrets and the scrubber */
+/* Secrets: the run's registry (util/secrets.c) scrubs every member */
 
 /*
- * One password and the fixed strings derived from it that a writer or a
- * tool could have produced: hex, sha256 hex, and the base64 characters
- * that depend on its bytes alone at each of the three alignments a
- * 3-byte group allows (so it is found inside a longer encoded blob).
+ * What the bundle carries that could hold a password, into the registry:
+ * main() has registered the command line and the environment already;
+ * a report built elsewhere (tests, the exporter) may not have.
  */
-#define NDERIVED 10
-
-struct secret {
-	char	*raw;
-	size_t	len;
-	char	*derived[NDERIVED];
-};
-
-struct secrets {
-	struct secret *v;
-	size_t	n;
-	bool	oom;
-};
-
-static const char b64std[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/*
- * The base64 characters of s that no neighbouring byte affects when s
- * starts at byte k (mod 3) of the encoded data.
- */
-static char *
-b64_core(const char *s, size_t len, int k, const char *alphabet)
-{
-	size_t bits = 8 * (size_t)k, end = 8 * ((size_t)k + len);
-	size_t from = (bits + 5) / 6, to = end / 6, j, bit, i;
-	unsigned char *in;
-	char *out;
-
-	if (to <= from || (in = calloc(1, (size_t)k + len + 1)) == NULL)
-		return NULL;
-	memcpy(in + k, s, len);
-	if ((out = malloc(to - from + 1)) == NULL) {
-		free(in);
-		return NULL;
-	}
-	for (j = from; j < to; j++) {
-		unsigned v = 0;
-
-		for (i = 0; i < 6; i++) {
-			bit = 6 * j + i;
-			v = v << 1 | ((in[bit / 8] >> (7 - bit % 8)) & 1);
-		}
-		out[j - from] = alphabet[v];
-	}
-	out[to - from] = '\0';
-	explicit_bzero(in, (size_t)k + len);
-	free(in);
-	return out;
-}
-
-static char *
-hex_of(const unsigned char *p, size_t len, bool upper)
-{
-	char *out = malloc(2 * len + 1);
-	size_t i;
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < len; i++)
-		snprintf(out + 2 * i, 3, upper ? "%02X" : "%02x", p[i]);
-	return out;
-}
-
-static char *
-sha256_of(const char *s, size_t len, bool upper)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char *out;
-
-	if (EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		return NULL;
-	out = hex_of(md, mdlen, upper);
-	explicit_bzero(md, sizeof(md));
-	return out;
-}
-
-static void
-secrets_add(struct secrets *s, const char *pw)
-{
-	struct secret *nv, *x;
-	size_t i, len;
-	int k;
-
-	if (pw == NULL || (len = strlen(pw)) < PGR_BUNDLE_MIN_SECRET ||
-	    strcmp(pw, REDACTED) == 0)
-		return;
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].raw, pw) == 0)
-			return;
-	if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL) {
-		s->oom = true;
-		return;
-	}
-	s->v = nv;
-	x = &s->v[s->n];
-	memset(x, 0, sizeof(*x));
-	if ((x->raw = strdup(pw)) == NULL) {
-		s->oom = true;
-		return;
-	}
-	x->len = len;
-	s->n++;
-	x->derived[0] = hex_of((const unsigned char *)pw, len, false);
-	x->derived[1] = hex_of((const unsigned char *)pw, len, true);
-	x->derived[2] = sha256_of(pw, len, false);
-	x->derived[3] = sha256_of(pw, len, true);
-	for (k = 0; k < 3; k++) {
-		x->derived[4 + 2 * k] = b64_core(pw, len, k, b64std);
-		x->derived[5 + 2 * k] = b64_core(pw, len, k, b64url);
-	}
-	for (i = 0; i < 4; i++)
-		if (x->derived[i] == NULL)
-			s->oom = true;
-}
-
-/* The password of a target string (URL or key=value), if it has one. */
-static void
-secrets_add_target(struct secrets *s, const char *text)
-{
-	struct pgr_target t;
-	char err[512];
-
-	if (text == NULL || (strstr(text, "://") == NULL &&
-	    strstr(text, "password") == NULL))
-		return;
-	if (pgr_target_parse(text, "bundle", PGR_ROLE_POSTGRES, &t, err,
-	    sizeof(err)) == 0) {
-		secrets_add(s, t.password);
-		if (t.password != NULL)
-			explicit_bzero(t.password, strlen(t.password));
-		pgr_target_free(&t);
-	}
-	explicit_bzero(err, sizeof(err));
-}
-
-static void
-secrets_collect(struct secrets *s, const struct pgr_report *r,
-    const struct pgr_evidence *ev)
+static int
+secrets_collect(const struct pgr_report *r, const struct pgr_evidence *ev)
 {
 	const char *eq;
 	size_t i, j;
-	int a;
+	int a, rc = 0;
 
 	for (i = 0; i < r->ntargets; i++)
-		secrets_add(s, r->targets[i].password);
+		if (r->targets[i].password != NULL)
+			rc |= pgr_secrets_add(r->targets[i].password);
 	for (i = 0; ev != NULL && i < ev->n; i++) {
 		if (ev->items[i].type != PGR_EV_HEROKU_CONFIG)
 			continue;
 		for (j = 0; j < ev->items[i].u.config.nurls; j++)
-			secrets_add_target(s, ev->items[i].u.config.urls[j].url);
+			rc |= pgr_secrets_add_from(ev->items[i].u.config.urls[j].url);
 	}
 	/* main() redacts argv; an argument it missed is still caught here. */
 	for (a = 0; r->argv != NULL && a < r->argc; a++) {
 		if (r->argv[a] == NULL)
 			continue;
-		secrets_add_target(s, r->argv[a]);
+		rc |= pgr_secrets_add_from(r->argv[a]);
 		if (strncmp(r->argv[a], "--", 2) == 0 &&
 		    (eq = strchr(r->argv[a], '=')) != NULL)
-			secrets_add_target(s, eq + 1);
+			rc |= pgr_secrets_add_from(eq + 1);
 	}
-}
-
-static void
-secrets_free(struct secrets *s)
-{
-	size_t i, j;
-
-	for (i = 0; i < s->n; i++) {
-		explicit_bzero(s->v[i].raw, s->v[i].len);
-		free(s->v[i].raw);
-		for (j = 0; j < NDERIVED; j++) {
-			if (s->v[i].derived[j] != NULL)
-				explicit_bzero(s->v[i].derived[j],
-				    strlen(s->v[i].derived[j]));
-			free(s->v[i].derived[j]);
-		}
-	}
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-/*
- * The ways p[k...] can spell the byte c, as lengths: itself, %XX (any
- * case: URLs, form posts), '+' for a space, \X (JSON's \/ and \", shells;
- * any number of backslashes, for text escaped twice) or \u00XX (JSON).
- */
-static size_t
-spellings(const char *p, size_t n, size_t k, unsigned char c, size_t out[4])
-{
-	size_t m = 0, e;
-
-	if (k >= n)
-		return 0;
-	if (p[k] == '%' && k + 2 < n && pgr_hexval(p[k + 1]) >= 0 &&
-	    pgr_hexval(p[k + 2]) >= 0 &&
-	    pgr_hexval(p[k + 1]) * 16 + pgr_hexval(p[k + 2]) == c)
-		out[m++] = 3;
-	if (p[k] == '\\') {
-		for (e = k; e < n && p[e] == '\\'; e++)
-			;
-		if (e < n && (unsigned char)p[e] == c)
-			out[m++] = e + 1 - k;
-		else if (e + 4 < n && p[e] == 'u' && p[e + 1] == '0' &&
-		    p[e + 2] == '0' && pgr_hexval(p[e + 3]) >= 0 &&
-		    pgr_hexval(p[e + 4]) >= 0 &&
-		    pgr_hexval(p[e + 3]) * 16 + pgr_hexval(p[e + 4]) == c)
-			out[m++] = e + 5 - k;
-	}
-	if (c == ' ' && p[k] == '+')
-		out[m++] = 1;
-	if ((unsigned char)p[k] == c)
-		out[m++] = 1;
-	return m;
-}
-
-/*
- * Does an encoding of s[j...] start at p[k]?  The end offset, 0 if none.
- * Spellings can overlap ("%25" is '%' or the three bytes), so an
- * ambiguous byte tries each; budget bounds the search on hostile input.
- */
-static size_t
-match_encoded(const char *p, size_t n, size_t k, const struct secret *s,
-    size_t j, unsigned *budget)
-{
-	size_t alt[4], m, i, r;
-
-	for (; j < s->len; j++) {
-		if (*budget == 0)
-			return 0;
-		(*budget)--;
-		if ((m = spellings(p, n, k, (unsigned char)s->raw[j], alt)) == 0)
-			return 0;
-		if (m > 1) {
-			for (i = 0; i < m; i++)
-				if ((r = match_encoded(p, n, k + alt[i], s, j + 1,
-				    budget)) > 0)
-					return r;
-			return 0;
-		}
-		k += alt[0];
-	}
-	return k;
-}
-
-/* Does needle start at p, line breaks in p skipped (PEM, wrapped base64)? */
-static size_t
-match_wrapped(const char *p, size_t n, const char *needle)
-{
-	size_t k = 0;
-
-	for (; *needle != '\0'; needle++) {
-		while (k < n && (p[k] == '\n' || p[k] == '\r') && k > 0)
-			k++;
-		if (k >= n || p[k] != *needle)
-			return 0;
-		k++;
-	}
-	return k;
-}
-
-static size_t
-match_secret(const char *p, size_t n, const struct secret *s)
-{
-	unsigned budget = (unsigned)s->len * 8 + 256;
-	size_t m, j;
-
-	if ((m = match_encoded(p, n, 0, s, 0, &budget)) > 0)
-		return m;
-	for (j = 0; j < NDERIVED; j++)
-		if (s->derived[j] != NULL && s->derived[j][0] == p[0] &&
-		    (m = match_wrapped(p, n, s->derived[j])) > 0)
-			return m;
-	return 0;
-}
-
-/*
- * Replace every appearance of every secret in *data by REDACTED.  The old
- * buffer is wiped.  Returns the number of replacements, -1 out of memory.
- */
-static long
-scrub(const struct secrets *s, char **data, size_t *len)
-{
-	struct pgr_buf out = { 0 };
-	const char *p = *data;
-	size_t i = 0, m, k, start = 0;
-	long hits = 0;
-
-	if (s->n == 0 || *len == 0)
-		return 0;
-	while (i < *len) {
-		m = 0;
-		for (k = 0; k < s->n && m == 0; k++)
-			m = match_secret(p + i, *len - i, &s->v[k]);
-		if (m == 0) {
-			i++;
-			continue;
-		}
-		pgr_buf_add(&out, p + start, i - start);
-		pgr_buf_puts(&out, REDACTED);
-		hits++;
-		i += m;
-		start = i;
-	}
-	if (hits == 0)
-		return 0;
-	pgr_buf_add(&out, p + start, *len - start);
-	if (out.oom) {
-		pgr_buf_wipe(&out);
-		return -1;
-	}
-	explicit_bzero(*data, *len);
-	free(*data);
-	*data = out.p;
-	*len = out.len;
-	return hits;
+	return rc != 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -938,15 +644,13 @@ open_output(const char *path, bool force, char *tmp, size_t tmplen,
 
 /* Scrub the name and content of members [from, n), then hash them as written. */
 static int
-seal(struct members *m, const struct secrets *s, size_t from)
+seal(struct members *m, size_t from)
 {
 	size_t i, len;
 
 	for (i = from; i < m->n; i++) {
 		len = strlen(m->v[i].name);
-		if (scrub(s, &m->v[i].name, &len) < 0 ||
-		    scrub(s, &m->v[i].data, &m->v[i].len) < 0 ||
-		    pgr_secrets_scrub_buf(&m->v[i].name, &len) < 0 ||
+		if (pgr_secrets_scrub_buf(&m->v[i].name, &len) < 0 ||
 		    pgr_secrets_scrub_buf(&m->v[i].data, &m->v[i].len) < 0 ||
 		    !pgr_sha256_hex(m->v[i].data != NULL ? m->v[i].data : "",
 		    m->v[i].len, m->v[i].sha256))
@@ -957,7 +661,7 @@ seal(struct members *m, const struct secrets *s, size_t from)
 
 /* Lists the sealed members; sealed itself, then moved first. */
 static int
-manifest(struct members *m, const struct secrets *s, const char *top)
+manifest(struct members *m, const char *top)
 {
 	struct pgr_archive_file last;
 	struct pgr_buf b = { 0 };
@@ -970,7 +674,7 @@ manifest(struct members *m, const struct secrets *s, const char *top)
 		pgr_buf_printf(&b, "%s  %zu  %s\n", m->v[i].sha256, m->v[i].len,
 		    m->v[i].name);
 	members_add_buf(m, "MANIFEST", &b);
-	if (m->oom || m->n != n + 1 || seal(m, s, n) != 0)
+	if (m->oom || m->n != n + 1 || seal(m, n) != 0)
 		return -1;
 	/* First in the archive: what `tar tzf` shows first, read first. */
 	last = m->v[n];
@@ -986,7 +690,6 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 	const struct pgr_report *r = an != NULL ? an->r : NULL;
 	const struct pgr_writer *w;
 	struct members m = { 0 };
-	struct secrets s = { 0 };
 	char top[64], tmp[PATH_MAX + 32];
 	const char *made = NULL;	/* ours, to remove until complete */
 	struct tm tm;
@@ -1006,7 +709,8 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 	    strftime(top, sizeof(top), "pgreach-%Y%m%dT%H%M%SZ", &tm) == 0)
 		snprintf(top, sizeof(top), "pgreach");
 
-	secrets_collect(&s, r, ev);
+	if (secrets_collect(r, ev) != 0)
+		m.oom = true;
 	for (w = pgr_writers; w->name != NULL; w++)
 		if (w->bundle_member != NULL)
 			render(&m, w, an);
@@ -1016,8 +720,8 @@ pgr_bundle_write(const char *path, bool force, const struct pgr_analysis *an,
 	evidence(&m, ev);
 	cmdline(&m, r);
 	env_members(&m, r);
-	if (s.oom || m.oom || seal(&m, &s, 0) != 0 ||
-	    manifest(&m, &s, top) != 0) {
+	if (m.oom || seal(&m, 0) != 0 ||
+	    manifest(&m, top) != 0) {
 		pgr_fail(err, errlen, "bundle %s: out of memory", path);
 		goto out;
 	}
@@ -1053,7 +757,6 @@ out:
 	if (made != NULL)
 		unlink(made);
 	members_free(&m);
-	secrets_free(&s);
 	return rc;
 }
 
