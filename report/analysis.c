@@ -571,6 +571,15 @@ apply_finding(const struct pgr_analysis *an, const struct pgr_host *h,
 		it->state = PGR_CHECK_WARN;
 }
 
+/* a is fixed before b: confirmed before unconfirmed, then the findings' order. */
+static bool
+fix_before(const struct pgr_check_item *a, const struct pgr_check_item *b)
+{
+	if (a->possible != b->possible)
+		return !a->possible;
+	return a->finding < b->finding;
+}
+
 static void
 checklist(struct pgr_analysis *an, size_t hi)
 {
@@ -620,9 +629,29 @@ checklist(struct pgr_analysis *an, size_t hi)
 		apply_finding(an, h, &it[s]);
 	}
 	for (s = 0; s < PGR_STEP__COUNT; s++) {
+		int t;
+
 		h->nfail += it[s].state == PGR_CHECK_FAIL;
 		h->nwarn += it[s].state == PGR_CHECK_WARN;
 		h->nunknown += it[s].state == PGR_CHECK_UNKNOWN;
+		if (it[s].state == PGR_CHECK_PASS || it[s].finding < 0)
+			continue;
+		for (t = 0; t < s; t++)
+			if (it[t].finding == it[s].finding && it[t].state != PGR_CHECK_PASS)
+				break;
+		if (t == s)
+			h->fix[h->nfix++] = (enum pgr_check_step)s;
+	}
+	/* Most likely first, as the findings are; the unconfirmed last. */
+	for (s = 1; s < (int)h->nfix; s++) {
+		int t;
+
+		for (t = s; t > 0 && fix_before(&it[h->fix[t]], &it[h->fix[t - 1]]); t--) {
+			enum pgr_check_step x = h->fix[t];
+
+			h->fix[t] = h->fix[t - 1];
+			h->fix[t - 1] = x;
+		}
 	}
 	h->ms = host_ms(an, hi);
 }

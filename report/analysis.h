@@ -75,6 +75,12 @@ struct pgr_host {
 	double		 ms;		/* its first start to its last phase end */
 	struct pgr_check_item steps[PGR_STEP__COUNT];
 	size_t		 nfail, nwarn, nunknown;
+	/*
+	 * What to fix, once each: the steps, in the guide's order, that are
+	 * not passed and carry a finding no earlier step carries.
+	 */
+	enum pgr_check_step fix[PGR_STEP__COUNT];
+	size_t		 nfix;
 };
 
 /* Where the run first failed, in target and attempt order. */

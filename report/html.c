@@ -180,7 +180,7 @@ mark(enum pgr_check_state s)
 static void
 checklist_html(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 {
-	bool *shown = calloc(an->findings.n + 1, sizeof(*shown));
+	size_t k;
 	bool any = false;
 	int s;
 
@@ -202,15 +202,10 @@ checklist_html(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
-	for (s = 0; s < PGR_STEP__COUNT; s++) {
-		const struct pgr_check_item *it = &h->steps[s];
+	for (k = 0; k < h->nfix; k++) {
+		const struct pgr_check_item *it = &h->steps[h->fix[k]];
 		const struct pgr_finding *fd = pgr_step_finding(an, it);
 
-		if (it->state == PGR_CHECK_PASS || fd == NULL ||
-		    (shown != NULL && shown[it->finding]))
-			continue;
-		if (shown != NULL)
-			shown[it->finding] = true;
 		if (!any)
 			fputs("<h3>To fix</h3>\n<ul class=\"fix\">\n", f);
 		any = true;
@@ -231,7 +226,6 @@ checklist_html(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 	if (any)
 		fputs("</ul>\n", f);
 	fputs("</section>\n", f);
-	free(shown);
 }
 
 static void details(FILE *f, const struct pgr_report *r);

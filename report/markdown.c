@@ -106,7 +106,7 @@ verdict(enum pgr_severity s)
 static void
 checklist_md(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 {
-	bool *shown = calloc(an->findings.n + 1, sizeof(*shown));
+	size_t k;
 	bool any = false;
 	int s;
 
@@ -120,15 +120,10 @@ checklist_md(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 		md_text(f, h->steps[s].note);
 		fputs(" |\n", f);
 	}
-	for (s = 0; s < PGR_STEP__COUNT; s++) {
-		const struct pgr_check_item *it = &h->steps[s];
+	for (k = 0; k < h->nfix; k++) {
+		const struct pgr_check_item *it = &h->steps[h->fix[k]];
 		const struct pgr_finding *fd = pgr_step_finding(an, it);
 
-		if (it->state == PGR_CHECK_PASS || fd == NULL ||
-		    (shown != NULL && shown[it->finding]))
-			continue;
-		if (shown != NULL)
-			shown[it->finding] = true;
 		if (!any)
 			fputs("\n**To fix:**\n\n", f);
 		any = true;
@@ -145,7 +140,6 @@ checklist_md(FILE *f, const struct pgr_analysis *an, const struct pgr_host *h)
 		}
 		fputc('\n', f);
 	}
-	free(shown);
 }
 
 static void

@@ -191,57 +191,62 @@ checklist_text(FILE *f, const struct pgr_analysis *an, const struct pgr_write_op
 	}
 }
 
+/* One fix: the steps a finding fails, then its summary, reason and remedy. */
+static void
+fix_text(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o,
+    const struct pgr_host *h, const struct pgr_check_item *it)
+{
+	const struct pgr_finding *fd = pgr_step_finding(an, it);
+	char titles[512], line[1200], head[1024];
+	size_t n;
+	int t;
+
+	n = (size_t)snprintf(titles, sizeof(titles), "%s", it->title);
+	for (t = it->step + 1; fd != NULL && t < PGR_STEP__COUNT && n < sizeof(titles); t++)
+		if (h->steps[t].finding == it->finding && h->steps[t].state != PGR_CHECK_PASS)
+			n += (size_t)snprintf(titles + n, sizeof(titles) - n, ", %s",
+			    h->steps[t].title);
+	fprintf(f, "\n%s %s%s%s\n", mark(o, it->state), paint(o, BOLD), titles,
+	    paint(o, RESET));
+	if (fd == NULL) {
+		fputs("  why: ", f);
+		put_wrapped(f, o, it->note, 7);
+		fputs(pgr_step_def(it->step)->phase == PGR_PH__COUNT ?
+		    "  fix: the remedies below; this step fails on the evidence alone\n" :
+		    "  fix: see the phases with -v; no rule explains this failure\n", f);
+		return;
+	}
+	snprintf(line, sizeof(line), "%s%s", it->possible ? "Possibly (not confirmed): " : "",
+	    pgr_detail_headline(an, fd, head, sizeof(head)));
+	fputs("  ", f);
+	put_wrapped(f, o, line, 2);
+	if (fd->evidence != NULL && fd->evidence[0] != '\0') {
+		fputs("  why: ", f);
+		put_wrapped(f, o, fd->evidence, 7);
+	}
+	if (fd->remedy != NULL && fd->remedy[0] != '\0') {
+		fputs("  fix: ", f);
+		put_wrapped(f, o, fd->remedy, 7);
+	}
+}
+
 /*
- * Each failed (or warned) step with its reason and remedy, once per
- * finding: steps that share one are named together.
+ * What to fix, once per finding (the analysis's list; steps that share a
+ * finding are named together), then any failed step no finding explains.
  */
 static void
 remedies_text(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o,
     const struct pgr_host *h)
 {
-	bool *shown = calloc(an->findings.n + 1, sizeof(*shown));
-	int s, t;
+	size_t k;
+	int s;
 
-	for (s = 0; s < PGR_STEP__COUNT; s++) {
-		const struct pgr_check_item *it = &h->steps[s];
-		const struct pgr_finding *fd = pgr_step_finding(an, it);
-		char titles[512];
-		size_t n;
-
-		if (it->state != PGR_CHECK_FAIL && it->state != PGR_CHECK_WARN)
-			continue;
-		if (fd != NULL && shown != NULL && shown[it->finding])
-			continue;
-		n = (size_t)snprintf(titles, sizeof(titles), "%s", it->title);
-		for (t = s + 1; fd != NULL && t < PGR_STEP__COUNT && n < sizeof(titles); t++)
-			if (h->steps[t].finding == it->finding &&
-			    (h->steps[t].state == PGR_CHECK_FAIL || h->steps[t].state == PGR_CHECK_WARN))
-				n += (size_t)snprintf(titles + n, sizeof(titles) - n, ", %s",
-				    h->steps[t].title);
-		fprintf(f, "\n%s %s%s%s\n", mark(o, it->state), paint(o, BOLD), titles,
-		    paint(o, RESET));
-		if (fd == NULL) {
-			fputs("  why: ", f);
-			put_wrapped(f, o, it->note, 7);
-			fputs(pgr_step_def(it->step)->phase == PGR_PH__COUNT ?
-			    "  fix: the remedies below; this step fails on the evidence alone\n" :
-			    "  fix: see the phases with -v; no rule explains this failure\n", f);
-			continue;
-		}
-		if (shown != NULL)
-			shown[it->finding] = true;
-		fputs("  ", f);
-		put_wrapped(f, o, fd->summary ? fd->summary : "", 2);
-		if (fd->evidence != NULL && fd->evidence[0] != '\0') {
-			fputs("  why: ", f);
-			put_wrapped(f, o, fd->evidence, 7);
-		}
-		if (fd->remedy != NULL && fd->remedy[0] != '\0') {
-			fputs("  fix: ", f);
-			put_wrapped(f, o, fd->remedy, 7);
-		}
-	}
-	free(shown);
+	for (k = 0; k < h->nfix; k++)
+		fix_text(f, an, o, h, &h->steps[h->fix[k]]);
+	for (s = 0; s < PGR_STEP__COUNT; s++)
+		if ((h->steps[s].state == PGR_CHECK_FAIL || h->steps[s].state == PGR_CHECK_WARN) &&
+		    h->steps[s].finding < 0)
+			fix_text(f, an, o, h, &h->steps[s]);
 }
 
 static void
