@@ -336,7 +336,8 @@ pgr_target_parse(const char *s, const char *source, enum pgr_role role,
 		return -1;
 	}
 	if (other_scheme(s, scheme, sizeof(scheme))) {
-		snprintf(err, errlen, "%s: unsupported scheme %s; expected postgres://USER:PASSWORD@HOST:5432/DB",
+		/* The form said without a password: one there would be scrubbed. */
+		snprintf(err, errlen, "%s: unsupported scheme %s; expected a postgres:// URL, postgres://USER@HOST:5432/DB (the password in PGPASSWORD, ~/.pgpass or USER:PASSWORD@)",
 		    source, scheme);
 		return -1;
 	}

@@ -148,18 +148,27 @@ mark(const struct pgr_write_opts *o, enum pgr_check_state s)
 	return buf;
 }
 
-/* The summary line: the verdict and, when something is wrong, the top finding. */
-static void
-summary_line(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o)
+/* The finding the summary line states: the first of the worst, NULL. */
+static const struct pgr_finding *
+top_finding(const struct pgr_analysis *an)
 {
 	const struct pgr_finding *top = NULL;
-	char buf[1024], fail[PGR_ADDRSTRLEN + 300];
 	size_t i;
 
 	for (i = 0; i < an->findings.n; i++)
 		if (an->findings.v[i].severity > PGR_SEV_OK &&
 		    (top == NULL || an->findings.v[i].severity > top->severity))
 			top = &an->findings.v[i];
+	return top;
+}
+
+/* The summary line: the verdict and, when something is wrong, the top finding. */
+static void
+summary_line(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o)
+{
+	const struct pgr_finding *top = top_finding(an);
+	char buf[1024], fail[PGR_ADDRSTRLEN + 300];
+
 	if (top != NULL)
 		pgr_detail_headline(an, top, buf, sizeof(buf));
 	else if (pgr_detail_failure(an, fail, sizeof(fail))[0] != '\0')
@@ -216,10 +225,13 @@ fix_text(FILE *f, const struct pgr_analysis *an, const struct pgr_write_opts *o,
 		    "  fix: see the phases with -v; no rule explains this failure\n", f);
 		return;
 	}
-	snprintf(line, sizeof(line), "%s%s", it->possible ? "Possibly (not confirmed): " : "",
-	    pgr_detail_headline(an, fd, head, sizeof(head)));
-	fputs("  ", f);
-	put_wrapped(f, o, line, 2);
+	/* the top finding's summary is the report's first line already */
+	if (fd != top_finding(an)) {
+		snprintf(line, sizeof(line), "%s%s", it->possible ? "Possibly (not confirmed): " : "",
+		    pgr_detail_headline(an, fd, head, sizeof(head)));
+		fputs("  ", f);
+		put_wrapped(f, o, line, 2);
+	}
 	if (fd->evidence != NULL && fd->evidence[0] != '\0') {
 		fputs("  why: ", f);
 		put_wrapped(f, o, fd->evidence, 7);

@@ -75,7 +75,7 @@ static const struct bad_case {
 	{ "postgres://u:hunter2@h1,h2/db", "several hosts", "hunter2" },
 	{ "", "empty", NULL },
 	{ "postgres://u:hunter2@h/d\001b", "control", "hunter2" },
-	{ "mysql://u:hunter2@h/db", "unsupported scheme mysql; expected postgres://", "hunter2" },
+	{ "mysql://u:hunter2@h/db", "unsupported scheme mysql; expected a postgres:// URL", "hunter2" },
 	{ "http://example/db", "unsupported scheme http", NULL },
 };
 
