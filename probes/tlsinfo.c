@@ -525,10 +525,10 @@ precheck(const char *rootcert, char *err, size_t errlen)
 	 * file with blocking I/O inside PQconnectPoll().
 	 */
 	if (stat(rootcert, &st) == 0 && !S_ISREG(st.st_mode))
-		return snprintf(err, errlen, "cannot read CA bundle \"%s\": not a regular file",
+		return snprintf(err, errlen, "--sslrootcert %s: cannot read the CA bundle: not a regular file",
 		    rootcert), -1;
 	if ((f = fopen(rootcert, "r")) == NULL)
-		return snprintf(err, errlen, "cannot read CA bundle \"%s\": %s",
+		return snprintf(err, errlen, "--sslrootcert %s: cannot read the CA bundle: %s",
 		    rootcert, strerror(errno)), -1;
 	/* Scan for a PEM header, keeping a header's length across reads. */
 	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep - 1, f)) > 0) {
@@ -540,7 +540,7 @@ precheck(const char *rootcert, char *err, size_t errlen)
 	}
 	fclose(f);
 	if (!found)
-		return snprintf(err, errlen, "cannot read CA bundle \"%s\": no PEM certificates",
+		return snprintf(err, errlen, "--sslrootcert %s: cannot read the CA bundle: no PEM certificates",
 		    rootcert), -1;
 	return 0;
 }
@@ -550,7 +550,7 @@ static void
 load(struct pgr_tlsv *v)
 {
 	if (X509_STORE_load_file(v->store, v->rootcert) != 1)
-		snprintf(v->error, sizeof(v->error), "cannot read CA bundle \"%s\": %s",
+		snprintf(v->error, sizeof(v->error), "--sslrootcert %s: cannot read the CA bundle: %s",
 		    v->rootcert, ERR_reason_error_string(ERR_peek_last_error()) ?
 		    ERR_reason_error_string(ERR_peek_last_error()) : "no certificates");
 	ERR_clear_error();

@@ -174,7 +174,7 @@ START_TEST(test_bad_rootcert)
 	ck_assert_int_eq(pgr_tlsv_new(&v, "/nonexistent/ca.pem", true, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
 	ck_assert_int_eq(pgr_tlsv_new(&v, "/etc/hostname", true, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+	ck_assert_ptr_nonnull(strstr(err, "cannot read the CA bundle"));
 }
 END_TEST
 
@@ -197,10 +197,10 @@ START_TEST(test_background_load)
 	ck_assert_int_eq(write(fd, junk, sizeof(junk) - 1), (ssize_t)(sizeof(junk) - 1));
 	close(fd);
 	ck_assert_int_eq(pgr_tlsv_new(&v, bad, false, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+	ck_assert_ptr_nonnull(strstr(err, "cannot read the CA bundle"));
 	ck_assert_int_eq(pgr_tlsv_new(&v, bad, true, err, sizeof(err)), 0);
 	ck_assert_int_eq(pgr_tlsv_wait(v, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "cannot read CA bundle"));
+	ck_assert_ptr_nonnull(strstr(err, "cannot read the CA bundle"));
 	pgr_tlsv_free(v);
 	unlink(bad);
 
