@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "util/secrets.h"
+#include "util/text.h"
 
 #define NDERIVED	10
 #define PGPASS_MAX	(1024 * 1024)	/* a larger password file is not read */
@@ -274,18 +275,6 @@ set_free(struct secset *s)
 /* ------------------------------------------------------------------ */
 /* Finding the secrets written in a target or an argument */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Add s[0..n) as written, percent-decoded, and backslash-unescaped. */
 static void
 add_value(struct secset *set, const char *s, size_t n, bool pieces)
@@ -299,9 +288,9 @@ add_value(struct secset *set, const char *s, size_t n, bool pieces)
 		return;
 	}
 	for (o = dec, i = 0; i < n; i++)
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && pgr_hexval(s[i + 1]) >= 0 &&
+		    pgr_hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(pgr_hexval(s[i + 1]) * 16 + pgr_hexval(s[i + 2]));
 			i += 2;
 		} else
 			*o++ = s[i];
@@ -470,9 +459,9 @@ spellings(const char *p, size_t n, size_t k, unsigned char c, size_t out[4])
 
 	if (k >= n)
 		return 0;
-	if (p[k] == '%' && k + 2 < n && hexval(p[k + 1]) >= 0 &&
-	    hexval(p[k + 2]) >= 0 &&
-	    hexval(p[k + 1]) * 16 + hexval(p[k + 2]) == c)
+	if (p[k] == '%' && k + 2 < n && pgr_hexval(p[k + 1]) >= 0 &&
+	    pgr_hexval(p[k + 2]) >= 0 &&
+	    pgr_hexval(p[k + 1]) * 16 + pgr_hexval(p[k + 2]) == c)
 		out[m++] = 3;
 	if (p[k] == '\\') {
 		for (e = k; e < n && p[e] == '\\'; e++)
@@ -480,9 +469,9 @@ spellings(const char *p, size_t n, size_t k, unsigned char c, size_t out[4])
 		if (e < n && (unsigned char)p[e] == c)
 			out[m++] = e + 1 - k;
 		else if (e + 4 < n && p[e] == 'u' && p[e + 1] == '0' &&
-		    p[e + 2] == '0' && hexval(p[e + 3]) >= 0 &&
-		    hexval(p[e + 4]) >= 0 &&
-		    hexval(p[e + 3]) * 16 + hexval(p[e + 4]) == c)
+		    p[e + 2] == '0' && pgr_hexval(p[e + 3]) >= 0 &&
+		    pgr_hexval(p[e + 4]) >= 0 &&
+		    pgr_hexval(p[e + 3]) * 16 + pgr_hexval(p[e + 4]) == c)
 			out[m++] = e + 5 - k;
 	}
 	if (c == ' ' && p[k] == '+')
