@@ -63,6 +63,7 @@ pgr_cli_usage(FILE *f, const char *progname)
 
 	fprintf(f,
 "Usage: %s [OPTIONS] [TARGET ...]\n"
+"       pgreach serve --config FILE [...]   a Prometheus exporter: pgreach serve --help\n"
 "Prove that this host reaches a Heroku Postgres database through its AWS\n"
 "PrivateLink endpoint, or say which setup step is wrong.\n"
 "%s"
