@@ -529,19 +529,26 @@ static bool
 text_split(struct pgr_ev_text *t, const char *buf, size_t len)
 {
 	char *p, *nl;
+	size_t nlines;
 
 	memset(t, 0, sizeof(*t));
 	if ((t->buf = malloc(len + 1)) == NULL)
 		return false;
 	memcpy(t->buf, buf, len);
 	t->buf[len] = '\0';
+	/* One allocation for the line table: a file of a million short lines
+	 * must not cost a million reallocs. */
+	nlines = 1;
+	for (p = t->buf; (p = strchr(p, '\n')) != NULL; p++)
+		nlines++;
+	if ((t->line = reallocarray(NULL, nlines, sizeof(char *))) == NULL)
+		return false;
 	for (p = t->buf; p != NULL; p = nl) {
 		if ((nl = strchr(p, '\n')) != NULL)
 			*nl++ = '\0';
 		strip_ansi(p);
 		rtrim(p);
-		if (!pgr_ev_push(&t->line, &t->n, sizeof(char *), &p))
-			return false;
+		t->line[t->n++] = p;
 	}
 	return true;
 }
