@@ -606,7 +606,8 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 		v->loader_started = pthread_create(&v->loader, NULL, loader, v) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	if (!v->ready && !v->loader_started) {
+	/* ready belongs to the loader once it runs: not read here then. */
+	if (!v->loader_started && !v->ready) {
 		load(v);
 		v->ready = true;
 		if (v->error[0] != '\0') {
