@@ -98,6 +98,8 @@ attr_secs(FILE *f, const char *name, double ms)
 
 	if (!isfinite(ms) || ms < 0)
 		ms = 0;
+	if (ms > 1e15)		/* 31,000 years: keeps the digits inside buf */
+		ms = 1e15;
 	n = (size_t)snprintf(buf, sizeof(buf), "%.6f", ms / 1000.0);
 	while (buf[n - 1] == '0')
 		buf[--n] = '\0';
