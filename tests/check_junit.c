@@ -498,6 +498,33 @@ START_TEST(test_schema_refuses)
 END_TEST
 
 /* A write error is reported, not swallowed. */
+/* A duration no clock gives (fuzz_report found one): seconds, not a stack smash. */
+START_TEST(test_huge_duration)
+{
+	struct pgr_analysis an;
+	struct pgr_report r;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	test_host = HOST;
+	test_secret = SECRET;
+	report_init(&r);
+	two_by_two(&r);
+	EACH_ATTEMPT(&r, a)
+		fail_at(a, PGR_PH_TCP, PGR_TCP_TIMEOUT, 1e300);
+	r.duration_ms = 1e300;
+	analyze(&an, &r, NULL);
+	m = open_memstream(&out, &len);
+	ck_assert_int_eq(pgr_write_junit(m, &an, NULL), 0);
+	fclose(m);
+	ck_assert_ptr_nonnull(strstr(out, "time=\"1000000000000\""));
+	free(out);
+	pgr_analysis_free(&an);
+	pgr_report_free(&r);
+}
+END_TEST
+
 START_TEST(test_write_error)
 {
 	struct pgr_analysis an;
@@ -529,6 +556,7 @@ junit_suite(void)
 	tcase_add_loop_test(tc, test_junit, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_schema_refuses, 0, sizeof(bad_docs) / sizeof(bad_docs[0]));
 	tcase_add_test(tc, test_write_error);
+	tcase_add_test(tc, test_huge_duration);
 	suite_add_tcase(s, tc);
 	return s;
 }
