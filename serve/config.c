@@ -270,9 +270,6 @@ target_key(struct parser *p, int k, const char *v)
 	case 7:
 		if (!parse_bool(v, &t->aws))
 			return perr(p, "aws: true or false");
-		/* Live AWS evidence belongs to input/aws (issue 14): not in this build. */
-		if (t->aws)
-			return perr(p, "aws: not supported by this build of pgreach");
 		return 0;
 	case 8:
 		return add_list(p, t->evidence, &t->nevidence, "evidence", v);

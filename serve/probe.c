@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "input/aws/aws.h"
 #include "probes/engine.h"
 #include "probes/target.h"
 #include "report/analysis.h"
@@ -136,12 +137,46 @@ build_targets(struct pgr_target_list *l, const struct pgr_serve_target *t,
 	return 0;
 }
 
+/*
+ * aws = true: the target's evidence files read again for this probe (the
+ * loaded set is shared by concurrent probes), and the AWS fetch for the
+ * first endpoint target, run inside the probe's own deadline.
+ */
+static int
+aws_start(const struct pgr_serve_target *t, const struct pgr_report *rep,
+    struct pgr_evidence *ev, struct pgr_aws **aws, struct pgr_run_source *src,
+    char *err, size_t errlen)
+{
+	struct pgr_aws_opts ao;
+	size_t i;
+
+	for (i = 0; i < t->nevidence; i++)
+		if (pgr_evidence_load(ev, t->evidence[i], err, errlen) != 0)
+			return -1;
+	ao.target = &rep->targets[0];
+	for (i = 0; i < rep->ntargets; i++)
+		if (rep->targets[i].endpoint.is_endpoint) {
+			ao.target = &rep->targets[i];
+			break;
+		}
+	ao.region = t->region != NULL ? t->region : getenv("AWS_REGION");
+	if (ao.region != NULL && ao.region[0] == '\0')
+		ao.region = NULL;
+	if (pgr_aws_new(aws, &ao, err, errlen) != 0)
+		return -1;
+	pgr_aws_source(*aws, src);
+	return 0;
+}
+
 int
 pgr_serve_probe(const struct pgr_serve_target *t,
     const struct pgr_serve_module *m, double timeout_s,
     struct pgr_serve_probe_out *out, char *err, size_t errlen)
 {
 	struct pgr_target_list l = { 0 };
+	struct pgr_evidence ev = { 0 };
+	struct pgr_aws *aws = NULL;
+	struct pgr_run_source src;
 	struct pgr_analysis_opts d;
 	struct pgr_analysis an;
 	struct pgr_run_opts ro;
@@ -169,7 +204,19 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		/* Concurrency comes from the scrapes; one thread per probe. */
 		.workers = 1,
 	};
-	if (pgr_engine_run(&rep, &ro, err, errlen) != 0) {
+	if (t->aws && aws_start(t, &rep, &ev, &aws, &src, err, errlen) != 0) {
+		pgr_evidence_free(&ev);
+		pgr_report_free(&rep);
+		return -1;
+	}
+	if (aws != NULL)
+		ro.source = &src;
+	rc = pgr_engine_run(&rep, &ro, err, errlen);
+	if (rc == 0 && aws != NULL && pgr_aws_finish(aws, &ev) != 0)
+		rc = pgr_fail(err, errlen, "aws: out of memory");
+	pgr_aws_free(aws);
+	if (rc != 0) {
+		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
 		return -1;
 	}
@@ -178,18 +225,21 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 	d.region_source = t->region != NULL ? "region in the serve config" : "AWS_REGION";
 	if (d.region != NULL && d.region[0] == '\0')
 		d.region = NULL;
-	d.ev = t->ev.n > 0 ? &t->ev : NULL;
+	/* With aws, this probe's own copy of the files plus the API's answers. */
+	d.ev = t->aws ? &ev : t->ev.n > 0 ? &t->ev : NULL;
 	d.vpc_given = m->nvpc > 0;
 	d.sslmode = ro.sslmode;
 	d.thr = &m->thresholds;
 	/* The same analysis and the same writer as --format prometheus. */
 	if (pgr_analyze(&an, &rep, &d, err, errlen) != 0) {
+		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
 		return -1;
 	}
 
 	if ((f = open_memstream(&out->body, &out->len)) == NULL) {
 		pgr_analysis_free(&an);
+		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
 		return pgr_fail(err, errlen, "out of memory");
 	}
@@ -198,12 +248,14 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		free(out->body);
 		out->body = NULL;
 		pgr_analysis_free(&an);
+		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
 		return pgr_fail(err, errlen, "cannot write the metrics");
 	}
 	out->success = an.status == PGR_SEV_OK || an.status == PGR_SEV_WARNING;
 	out->seconds = rep.duration_ms / 1000.0;
 	pgr_analysis_free(&an);
+	pgr_evidence_free(&ev);
 	pgr_report_free(&rep);
 	return 0;
 }

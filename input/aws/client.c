@@ -18,6 +18,7 @@
  * account or region is InvalidVpcEndpointId.NotFound.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1010,21 +1011,28 @@ pgr_aws_source(struct pgr_aws *a, struct pgr_run_source *s)
 	    hook_process, hook_pending, hook_expire };
 }
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_start_rc = CURLE_FAILED_INIT;
+
+/* OpenSSL and c-ares are already initialised by then. */
+static void
+curl_start(void)
+{
+	curl_start_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int
 pgr_aws_new(struct pgr_aws **out, const struct pgr_aws_opts *o, char *err,
     size_t errlen)
 {
-	static bool global;
 	struct pgr_aws *a;
 
 	*out = NULL;
-	if (!global) {
-		/* Once per process; OpenSSL and c-ares are already initialised. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			snprintf(err, errlen, "libcurl cannot start");
-			return -1;
-		}
-		global = true;
+	/* Once per process, whichever thread comes first (pgreach serve). */
+	pthread_once(&curl_once, curl_start);
+	if (curl_start_rc != CURLE_OK) {
+		snprintf(err, errlen, "libcurl cannot start");
+		return -1;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL || (a->multi = curl_multi_init()) == NULL) {
 		free(a);
