@@ -438,19 +438,13 @@ run_with_aws(const struct pgr_cli *c, struct pgr_evidence *ev,
 	struct pgr_run_opts o = *ro;
 	struct pgr_aws_opts ao;
 	struct pgr_aws *aws = NULL;
-	size_t i;
 	int rc;
 
 	if (nfiles == (size_t)-1)
 		nfiles = ev->n;
 	pgr_evidence_truncate(ev, nfiles);
 	if (c->aws && rep->ntargets > 0) {
-		ao.target = &rep->targets[0];
-		for (i = 0; i < rep->ntargets; i++)
-			if (rep->targets[i].endpoint.is_endpoint) {
-				ao.target = &rep->targets[i];
-				break;
-			}
+		ao.target = pgr_aws_target(rep);
 		ao.region = region_of(c, NULL);
 		if (pgr_aws_new(&aws, &ao, err, errlen) != 0)
 			return -1;

@@ -143,9 +143,9 @@ build_targets(struct pgr_target_list *l, const struct pgr_serve_target *t,
  * first endpoint target, run inside the probe's own deadline.
  */
 static int
-aws_start(const struct pgr_serve_target *t, const struct pgr_report *rep,
-    struct pgr_evidence *ev, struct pgr_aws **aws, struct pgr_run_source *src,
-    char *err, size_t errlen)
+aws_start(const struct pgr_serve_target *t, const char *region,
+    const struct pgr_report *rep, struct pgr_evidence *ev, struct pgr_aws **aws,
+    struct pgr_run_source *src, char *err, size_t errlen)
 {
 	struct pgr_aws_opts ao;
 	size_t i;
@@ -153,15 +153,8 @@ aws_start(const struct pgr_serve_target *t, const struct pgr_report *rep,
 	for (i = 0; i < t->nevidence; i++)
 		if (pgr_evidence_load(ev, t->evidence[i], err, errlen) != 0)
 			return -1;
-	ao.target = &rep->targets[0];
-	for (i = 0; i < rep->ntargets; i++)
-		if (rep->targets[i].endpoint.is_endpoint) {
-			ao.target = &rep->targets[i];
-			break;
-		}
-	ao.region = t->region != NULL ? t->region : getenv("AWS_REGION");
-	if (ao.region != NULL && ao.region[0] == '\0')
-		ao.region = NULL;
+	ao.target = pgr_aws_target(rep);
+	ao.region = region;
 	if (pgr_aws_new(aws, &ao, err, errlen) != 0)
 		return -1;
 	pgr_aws_source(*aws, src);
@@ -177,6 +170,7 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 	struct pgr_evidence ev = { 0 };
 	struct pgr_aws *aws = NULL;
 	struct pgr_run_source src;
+	const char *region;
 	struct pgr_analysis_opts d;
 	struct pgr_analysis an;
 	struct pgr_run_opts ro;
@@ -204,7 +198,10 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		/* Concurrency comes from the scrapes; one thread per probe. */
 		.workers = 1,
 	};
-	if (t->aws && aws_start(t, &rep, &ev, &aws, &src, err, errlen) != 0) {
+	region = t->region != NULL ? t->region : getenv("AWS_REGION");
+	if (region != NULL && region[0] == '\0')
+		region = NULL;
+	if (t->aws && aws_start(t, region, &rep, &ev, &aws, &src, err, errlen) != 0) {
 		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
 		return -1;
@@ -221,10 +218,8 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		return -1;
 	}
 	memset(&d, 0, sizeof(d));
-	d.region = t->region != NULL ? t->region : getenv("AWS_REGION");
+	d.region = region;
 	d.region_source = t->region != NULL ? "region in the serve config" : "AWS_REGION";
-	if (d.region != NULL && d.region[0] == '\0')
-		d.region = NULL;
 	/* With aws, this probe's own copy of the files plus the API's answers. */
 	d.ev = t->aws ? &ev : t->ev.n > 0 ? &t->ev : NULL;
 	d.vpc_given = m->nvpc > 0;

@@ -30,6 +30,8 @@ struct pgr_aws_opts {
 	const char		*region;	/* --region / AWS_REGION; NULL */
 };
 
+/* The target --aws describes: the run's first endpoint name, else its first. */
+const struct pgr_target *pgr_aws_target(const struct pgr_report *rep);
 /* 0, or -1 with err (out of memory, libcurl cannot start). */
 int	pgr_aws_new(struct pgr_aws **out, const struct pgr_aws_opts *o,
 	    char *err, size_t errlen);

@@ -1011,6 +1011,17 @@ pgr_aws_source(struct pgr_aws *a, struct pgr_run_source *s)
 	    hook_process, hook_pending, hook_expire };
 }
 
+const struct pgr_target *
+pgr_aws_target(const struct pgr_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->ntargets; i++)
+		if (rep->targets[i].endpoint.is_endpoint)
+			return &rep->targets[i];
+	return &rep->targets[0];
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_start_rc = CURLE_FAILED_INIT;
 
