@@ -425,8 +425,8 @@ progress_line(void *arg, size_t done, size_t total, size_t dns_pending,
 }
 
 /*
- * The engine's run, with --aws reading the first endpoint target's
- * configuration in the same loop.  What --aws fetched on an earlier round
+ * The engine's run, with --aws reading the configuration of every target's
+ * endpoint in the same loop.  What --aws fetched on an earlier round
  * of --wait is dropped first: only the last round's answers count.
  */
 static int
@@ -444,8 +444,14 @@ run_with_aws(const struct pgr_cli *c, struct pgr_evidence *ev,
 		nfiles = ev->n;
 	pgr_evidence_truncate(ev, nfiles);
 	if (c->aws && rep->ntargets > 0) {
-		ao.target = pgr_aws_target(rep);
+		const struct pgr_evidence_item *pl = pgr_evidence_find(ev, PGR_EV_PRIVATELINK);
+
+		memset(&ao, 0, sizeof(ao));
+		ao.rep = rep;
 		ao.region = region_of(c, NULL);
+		ao.service = pl != NULL ? pl->u.privatelink.service_name : NULL;
+		/* -vv: each AWS request on stderr, as the probes' details go to the report. */
+		ao.trace = c->verbose >= 2 && !c->quiet ? stderr : NULL;
 		if (pgr_aws_new(&aws, &ao, err, errlen) != 0)
 			return -1;
 		pgr_aws_source(aws, &src);

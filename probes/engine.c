@@ -102,6 +102,8 @@ queue_attempts(struct engine *e, size_t idx)
 	size_t i;
 
 	e->resolved[idx] = true;
+	if (e->o->source != NULL && e->o->source->resolved != NULL)
+		e->o->source->resolved(e->o->source->arg, idx, dns);
 	if (dns->status != PGR_OK || dns->naddrs == 0)
 		return;
 	tr->attempts = calloc(dns->naddrs, sizeof(*tr->attempts));

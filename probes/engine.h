@@ -24,6 +24,8 @@ struct pgr_run_source {
 	void	(*process)(void *arg, const struct pollfd *pfd, size_t n);
 	bool	(*pending)(void *arg);
 	void	(*expire)(void *arg);			/* the deadline passed */
+	/* A target's DNS answer (or failure) is in; d lives as long as the report.  NULL: not told. */
+	void	(*resolved)(void *arg, size_t target, const struct pgr_dns_result *d);
 };
 
 struct pgr_run_opts {

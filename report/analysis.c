@@ -366,8 +366,8 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	const struct pgr_endpoint_name *ep = &an->r->targets[h->first].endpoint;
 	const struct pgr_evidence *ev = an->o->ev;
 	const struct pgr_ev_privatelink *pl = find_privatelink(ev);
-	const struct pgr_vpce *vpce = ev != NULL && ep->is_endpoint ?
-	    pgr_evidence_find_vpce(ev, ep->id) : NULL;
+	const struct pgr_vpce *vpce = pgr_evidence_vpce_for(ev,
+	    an->r->targets[h->first].host, ep->is_endpoint ? ep->id : NULL);
 	const char *region = an->o->region;
 
 	if (it[PGR_STEP_PROVISIONED].finding < 0) {
@@ -434,7 +434,9 @@ aws_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	    PGR_STEP_ACCOUNT, PGR_STEP_REGION, PGR_STEP_AVAILABLE, PGR_STEP_SECURITY_GROUP };
 	const struct pgr_evidence *ev = an->o->ev;
 	const struct pgr_endpoint_name *ep = &an->r->targets[h->first].endpoint;
-	const struct pgr_ev_aws_calls *a = pgr_evidence_aws(ev);
+	const char *host = an->r->targets[h->first].host;
+	const struct pgr_aws_host *hm;
+	const struct pgr_ev_aws_calls *a = pgr_evidence_aws_host(ev, host, &hm);
 	const struct pgr_vpce *v;
 	const struct pgr_aws_call *sgc;
 	char why5432[256], why5433[256];
@@ -443,14 +445,17 @@ aws_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 
 	if (a == NULL)
 		return;
-	v = ep->is_endpoint ? pgr_evidence_find_vpce(ev, ep->id) : NULL;
+	v = pgr_evidence_vpce_for(ev, host, ep->is_endpoint ? ep->id : NULL);
 	if (v == NULL) {
 		const struct pgr_aws_call *vc = &a->calls[PGR_AWS_DESCRIBE_VPC_ENDPOINTS];
+		/* The call's own failure first; else why no endpoint matched the name. */
+		const char *why = vc->status != PGR_AWS_OK && vc->detail[0] ? vc->detail :
+		    hm != NULL && hm->why[0] ? hm->why : vc->detail[0] ? vc->detail :
+		    pgr_aws_status_name(vc->status);
 
 		for (i = 0; i < sizeof(aws_owned) / sizeof(aws_owned[0]); i++)
 			if (open_step(&it[aws_owned[i]]))
-				set(&it[aws_owned[i]], PGR_CHECK_UNKNOWN, "--aws: %s",
-				    vc->detail[0] ? vc->detail : pgr_aws_status_name(vc->status));
+				set(&it[aws_owned[i]], PGR_CHECK_UNKNOWN, "--aws: %s", why);
 		return;
 	}
 	/* An endpoint is only created to a service that exists. */

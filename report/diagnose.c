@@ -66,6 +66,7 @@ struct host_facts {
 	bool			 all_pending;	/* every allowed account Pending */
 	char			 account[64];
 	const struct pgr_ev_aws_calls *aws;	/* --aws: how the calls went */
+	const struct pgr_aws_host *aws_host;	/* --aws: how this host was looked up */
 	size_t			 nstray;	/* DNS answers on no endpoint interface */
 	char			 stray[512];
 	size_t			 nad;
@@ -279,7 +280,7 @@ aws_facts(struct host_facts *h, const struct pgr_evidence *ev)
 	size_t i, n = 0;
 	int k;
 
-	h->aws = pgr_evidence_aws(ev);
+	h->aws = pgr_evidence_aws_host(ev, h->t->host, &h->aws_host);
 	for (k = 0; k < P__N; k++) {
 		struct port_facts *p = &h->p[k];
 		char in_why[256], out_why[256];
@@ -314,8 +315,8 @@ evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 		h->p[i].sg = h->p[i].nacl = -1;
 	if (ev == NULL)
 		return;
-	if (h->t->endpoint.is_endpoint)
-		h->vpce = pgr_evidence_find_vpce(ev, h->t->endpoint.id);
+	h->vpce = pgr_evidence_vpce_for(ev, h->t->host,
+	    h->t->endpoint.is_endpoint ? h->t->endpoint.id : NULL);
 	account_facts(h, ev);
 	for (i = 0; i < P__N; i++)
 		h->p[i].sg = pgr_sg_allows(ev, h->p[i].local[0] ? h->p[i].local : NULL,
@@ -625,7 +626,35 @@ static bool m_aws_no_creds(struct ctx *c) { return m_aws(c, PGR_AWS_NO_CREDENTIA
 static bool m_aws_denied(struct ctx *c) { return m_aws(c, PGR_AWS_ACCESS_DENIED); }
 static bool m_aws_throttled(struct ctx *c) { return m_aws(c, PGR_AWS_THROTTLED); }
 static bool m_aws_timeout(struct ctx *c) { return m_aws(c, PGR_AWS_TIMEOUT); }
-static bool m_aws_not_found(struct ctx *c) { return m_aws(c, PGR_AWS_NOT_FOUND); }
+
+/* --aws asked for the vpce- ID in the host's name; a batch names the missing one. */
+static bool
+m_aws_not_found(struct ctx *c)
+{
+	const struct pgr_aws_host *hm = c->h->aws_host;
+
+	if (m_aws(c, PGR_AWS_NOT_FOUND))
+		return true;
+	if (!c->h->t->endpoint.is_endpoint || hm == NULL || hm->endpoint_id[0] != '\0' ||
+	    hm->why[0] == '\0')
+		return false;
+	EV(c, "%s", hm->why);
+	return true;
+}
+
+/* --aws looked a host without a vpce- ID up among the account's endpoints: none fits. */
+static bool
+m_aws_no_match(struct ctx *c)
+{
+	const struct pgr_aws_host *hm = c->h->aws_host;
+
+	if (c->h->t->endpoint.is_endpoint || hm == NULL || hm->endpoint_id[0] != '\0' ||
+	    hm->why[0] == '\0' ||
+	    c->h->aws->calls[PGR_AWS_DESCRIBE_VPC_ENDPOINTS].status != PGR_AWS_OK)
+		return false;
+	EV(c, "%s", hm->why);
+	return true;
+}
 static bool m_aws_bad_answer(struct ctx *c) { return m_aws(c, PGR_AWS_BAD_ANSWER); }
 static bool m_aws_error(struct ctx *c) { return m_aws(c, PGR_AWS_ERROR); }
 
@@ -1273,6 +1302,9 @@ static const struct rule rules[] = {
 	{ PGR_F_AWS_ERROR, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_error,
 	  "The EC2 API call {action} failed",
 	  "See the evidence for the API's error code; check the credentials (aws sts get-caller-identity) and AWS_ENDPOINT_URL.", 0, false },
+	{ PGR_F_AWS_ENDPOINT_NO_MATCH, PGR_CAUSE_CONFIG, PGR_SEV_OK, m_aws_no_match,
+	  "No interface endpoint of this account in {region} has {host} as a DNS name or holds its addresses",
+	  "Use the endpoint's own DNS name (vpce-...vpce.amazonaws.com) as the host, so that --aws asks for it by ID; or run pgreach with the credentials (AWS_PROFILE) and --region of the account and region that own the endpoint. aws ec2 describe-vpc-endpoints --query 'VpcEndpoints[].DnsEntries' shows the names each endpoint has.", 0, false },
 	{ PGR_CODE_NONE, PGR_CAUSE_CONFIG, PGR_SEV_OK, NULL, NULL, NULL, 0, false }
 };
 
@@ -1348,7 +1380,8 @@ var(const struct ctx *c, const char *name, size_t len)
 		return ep->is_endpoint ? ep->id :
 		    c->h->vpce ? c->h->vpce->id : "<endpoint-id>";
 	if (IS("region"))
-		return ep->is_endpoint ? ep->region : "?";
+		return ep->is_endpoint ? ep->region :
+		    c->h->aws != NULL && c->h->aws->region[0] ? c->h->aws->region : "?";
 	if (IS("port"))
 		return c->port;
 	if (IS("other_port"))

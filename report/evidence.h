@@ -284,12 +284,28 @@ struct pgr_aws_call {
 	char	detail[256];		/* printable, free of secrets */
 };
 
-/* The --aws run: where it asked, as whom, and each call's outcome. */
+/*
+ * A target host --aws looked up, and the endpoint it stands for: by the
+ * vpce- ID in its name, or, for a name without one (a private hosted
+ * zone's alias, an IP literal), by the endpoints' DnsEntries, its CNAME
+ * chain or its addresses on the endpoints' network interfaces.
+ */
+#define PGR_AWS_MAX_HOSTS	8
+struct pgr_aws_host {
+	char	host[256];		/* as the target names it */
+	char	endpoint_id[64];	/* the endpoint it stands for; "" none */
+	char	how[16];		/* "id", "dns_name", "cname", "address", "" */
+	char	why[256];		/* none: what was looked for, among what */
+};
+
+/* The --aws run in one region: where it asked, as whom, each call's outcome. */
 struct pgr_ev_aws_calls {
 	char	region[32];
-	char	endpoint_id[64];	/* the vpce- ID asked for */
+	char	endpoint_id[64];	/* the first vpce- ID asked for or matched */
 	char	cred_source[48];	/* "environment", "profile default", ... */
 	struct pgr_aws_call calls[PGR_AWS__NACTIONS];
+	size_t	nhosts;
+	struct pgr_aws_host hosts[PGR_AWS_MAX_HOSTS];
 };
 /* "DescribeNetworkAcls" and "ec2:DescribeNetworkAcls". */
 const char *pgr_aws_action_name(enum pgr_aws_action a);
@@ -395,5 +411,20 @@ const struct pgr_eni *pgr_eni_for_addr(const struct pgr_evidence *ev,
 
 /* The --aws calls item, NULL without --aws. */
 const struct pgr_ev_aws_calls *pgr_evidence_aws(const struct pgr_evidence *ev);
+/*
+ * The --aws calls item of the region host was looked up in (any case, a
+ * trailing dot ignored), and that host's entry in *hp (NULL if none);
+ * else the first calls item.  NULL without --aws.
+ */
+const struct pgr_ev_aws_calls *pgr_evidence_aws_host(const struct pgr_evidence *ev,
+	    const char *host, const struct pgr_aws_host **hp);
+/* Two host names are one: any case, a trailing dot ignored. */
+bool	pgr_evidence_same_host(const char *a, const char *b);
+/*
+ * The endpoint a target stands for: the one with vpce_id (from its name;
+ * NULL if the name has none), else the one --aws matched to host.  NULL.
+ */
+const struct pgr_vpce *pgr_evidence_vpce_for(const struct pgr_evidence *ev,
+	    const char *host, const char *vpce_id);
 
 #endif

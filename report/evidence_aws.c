@@ -58,16 +58,22 @@ decide(const struct pgr_nacl *a, bool egress, int family, const unsigned char *a
 	return NULL;
 }
 
+/* --aws in several regions gives one item per region: every item counts. */
 static const struct pgr_nacl *
 acl_of(const struct pgr_evidence *ev, const char *subnet)
 {
-	const struct pgr_evidence_item *it = pgr_evidence_find(ev, PGR_EV_NETWORK_ACLS);
-	size_t i, j;
+	size_t n, i, j;
 
-	for (i = 0; it != NULL && i < it->u.acls.n; i++)
-		for (j = 0; j < it->u.acls.v[i].nsubnets; j++)
-			if (strcmp(it->u.acls.v[i].subnets[j], subnet) == 0)
-				return &it->u.acls.v[i];
+	for (n = 0; n < ev->n; n++) {
+		const struct pgr_evidence_item *it = &ev->items[n];
+
+		if (it->type != PGR_EV_NETWORK_ACLS)
+			continue;
+		for (i = 0; i < it->u.acls.n; i++)
+			for (j = 0; j < it->u.acls.v[i].nsubnets; j++)
+				if (strcmp(it->u.acls.v[i].subnets[j], subnet) == 0)
+					return &it->u.acls.v[i];
+	}
 	return NULL;
 }
 
@@ -128,36 +134,108 @@ pgr_nacl_allows(const struct pgr_evidence *ev, const struct pgr_vpce *v,
 	return verdict;
 }
 
+static const char *
+zone_id_of(const struct pgr_evidence *ev, const char *subnet)
+{
+	size_t n, k;
+
+	for (n = 0; subnet != NULL && n < ev->n; n++) {
+		const struct pgr_evidence_item *sn = &ev->items[n];
+
+		if (sn->type != PGR_EV_SUBNETS)
+			continue;
+		for (k = 0; k < sn->u.subnets.n; k++)
+			if (sn->u.subnets.v[k].id != NULL &&
+			    strcmp(sn->u.subnets.v[k].id, subnet) == 0)
+				return sn->u.subnets.v[k].az_id;
+	}
+	return NULL;
+}
+
 const struct pgr_eni *
 pgr_eni_for_addr(const struct pgr_evidence *ev, const struct pgr_vpce *v,
     const char *addr, const char **zone_id, bool *known)
 {
-	const struct pgr_evidence_item *it = pgr_evidence_find(ev, PGR_EV_NETWORK_INTERFACES);
-	const struct pgr_evidence_item *sn = pgr_evidence_find(ev, PGR_EV_SUBNETS);
-	size_t i, j, k;
+	size_t n, i, j, k;
 
-	*known = it != NULL && v != NULL;
+	*known = v != NULL && pgr_evidence_find(ev, PGR_EV_NETWORK_INTERFACES) != NULL;
 	if (zone_id != NULL)
 		*zone_id = NULL;
 	if (!*known)
 		return NULL;
-	for (i = 0; i < it->u.enis.n; i++) {
-		const struct pgr_eni *e = &it->u.enis.v[i];
-		bool ours = false;
+	for (n = 0; n < ev->n; n++) {
+		const struct pgr_evidence_item *it = &ev->items[n];
 
-		for (k = 0; k < v->nenis; k++)
-			ours |= e->id != NULL && strcmp(e->id, v->enis[k]) == 0;
-		if (!ours)
+		if (it->type != PGR_EV_NETWORK_INTERFACES)
 			continue;
-		for (j = 0; j < e->naddrs; j++) {
-			if (strcasecmp(e->addrs[j], addr) != 0)
+		for (i = 0; i < it->u.enis.n; i++) {
+			const struct pgr_eni *e = &it->u.enis.v[i];
+			bool ours = false;
+
+			for (k = 0; k < v->nenis; k++)
+				ours |= e->id != NULL && strcmp(e->id, v->enis[k]) == 0;
+			if (!ours)
 				continue;
-			for (k = 0; sn != NULL && zone_id != NULL && k < sn->u.subnets.n; k++)
-				if (e->subnet_id && sn->u.subnets.v[k].id &&
-				    strcmp(sn->u.subnets.v[k].id, e->subnet_id) == 0)
-					*zone_id = sn->u.subnets.v[k].az_id;
-			return e;
+			for (j = 0; j < e->naddrs; j++) {
+				if (strcasecmp(e->addrs[j], addr) != 0)
+					continue;
+				if (zone_id != NULL)
+					*zone_id = zone_id_of(ev, e->subnet_id);
+				return e;
+			}
 		}
 	}
 	return NULL;
+}
+
+/* Host names compare in any case, with or without the root's dot. */
+bool
+pgr_evidence_same_host(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const struct pgr_ev_aws_calls *
+pgr_evidence_aws_host(const struct pgr_evidence *ev, const char *host,
+    const struct pgr_aws_host **hp)
+{
+	size_t n, k;
+
+	if (hp != NULL)
+		*hp = NULL;
+	for (n = 0; ev != NULL && host != NULL && n < ev->n; n++) {
+		const struct pgr_ev_aws_calls *a = &ev->items[n].u.aws;
+
+		if (ev->items[n].type != PGR_EV_AWS_CALLS)
+			continue;
+		for (k = 0; k < a->nhosts && k < PGR_AWS_MAX_HOSTS; k++)
+			if (pgr_evidence_same_host(a->hosts[k].host, host)) {
+				if (hp != NULL)
+					*hp = &a->hosts[k];
+				return a;
+			}
+	}
+	return pgr_evidence_aws(ev);
+}
+
+const struct pgr_vpce *
+pgr_evidence_vpce_for(const struct pgr_evidence *ev, const char *host,
+    const char *vpce_id)
+{
+	const struct pgr_aws_host *h;
+
+	if (ev == NULL)
+		return NULL;
+	if (vpce_id != NULL && vpce_id[0] != '\0')
+		return pgr_evidence_find_vpce(ev, vpce_id);
+	if (pgr_evidence_aws_host(ev, host, &h) == NULL || h == NULL ||
+	    h->endpoint_id[0] == '\0')
+		return NULL;
+	return pgr_evidence_find_vpce(ev, h->endpoint_id);
 }

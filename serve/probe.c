@@ -139,8 +139,8 @@ build_targets(struct pgr_target_list *l, const struct pgr_serve_target *t,
 
 /*
  * aws = true: the target's evidence files read again for this probe (the
- * loaded set is shared by concurrent probes), and the AWS fetch for the
- * first endpoint target, run inside the probe's own deadline.
+ * loaded set is shared by concurrent probes), and the AWS fetch for every
+ * target's endpoint, run inside the probe's own deadline.
  */
 static int
 aws_start(const struct pgr_serve_target *t, const char *region,
@@ -153,7 +153,8 @@ aws_start(const struct pgr_serve_target *t, const char *region,
 	for (i = 0; i < t->nevidence; i++)
 		if (pgr_evidence_load(ev, t->evidence[i], err, errlen) != 0)
 			return -1;
-	ao.target = pgr_aws_target(rep);
+	memset(&ao, 0, sizeof(ao));
+	ao.rep = rep;
 	ao.region = region;
 	if (pgr_aws_new(aws, &ao, err, errlen) != 0)
 		return -1;

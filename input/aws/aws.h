@@ -3,7 +3,10 @@
  * run, under the run's deadline, through libcurl's multi interface driven
  * by the engine's poll loop (probes/engine.c, struct pgr_run_source).
  *
- *	DescribeVpcEndpoints		by the ID in the endpoint name
+ *	DescribeVpcEndpoints		by the IDs in the endpoint names, or
+ *					(a name without one) every Interface
+ *					endpoint, matched by DnsEntries, CNAMEs
+ *					or addresses (DescribeNetworkInterfaces)
  *	then, for what it names:	DescribeSecurityGroups, DescribeSubnets,
  *					DescribeNetworkAcls, DescribeNetworkInterfaces
  *
@@ -18,6 +21,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "probes/engine.h"
 #include "probes/result.h"
@@ -26,12 +30,17 @@
 struct pgr_aws;
 
 struct pgr_aws_opts {
-	const struct pgr_target	*target;	/* the endpoint host probed */
+	/*
+	 * The run's targets: every host is looked up, each in its region, by
+	 * the vpce- ID its name carries, else by DNS name or address.
+	 */
+	const struct pgr_report	*rep;
 	const char		*region;	/* --region / AWS_REGION; NULL */
+	const char		*service;	/* the endpoint service's name if known
+						   (heroku data:privatelink); NULL */
+	FILE			*trace;		/* -vv: a line per AWS request; NULL */
 };
 
-/* The target --aws describes: the run's first endpoint name, else its first. */
-const struct pgr_target *pgr_aws_target(const struct pgr_report *rep);
 /* 0, or -1 with err (out of memory, libcurl cannot start). */
 int	pgr_aws_new(struct pgr_aws **out, const struct pgr_aws_opts *o,
 	    char *err, size_t errlen);
