@@ -30,7 +30,8 @@ load_json(const char *dir, const char *rel, char *err, size_t errlen)
  * "aws": --aws evidence, as input/aws/client.c hands it over: the EC2
  * answers by action name ("DescribeVpcEndpoints": "../aws/vpce.xml"), each
  * call ok, and "calls" setting other outcomes ("DescribeNetworkAcls":
- * "access_denied"), "region" where the calls were made.
+ * "access_denied"), "region" where the calls were made, "hosts" how each
+ * target host was matched to an endpoint (or why not).
  */
 static int
 aws_evidence(json_t *aws, const char *dir, struct pgr_evidence *ev,
@@ -42,6 +43,7 @@ aws_evidence(json_t *aws, const char *dir, struct pgr_evidence *ev,
 	struct pgr_ev_aws_calls calls;
 	json_t *o = json_object_get(aws, "calls"), *v;
 	char path[2200], tok[256], rid[64], err[160];
+	size_t i;
 	int a, s;
 
 	if (aws == NULL)
@@ -87,6 +89,22 @@ aws_evidence(json_t *aws, const char *dir, struct pgr_evidence *ev,
 			return -1;
 		}
 		free(buf);
+	}
+	/* "hosts": [{ "host", "endpoint_id", "how", "why" }]: what --aws matched. */
+	json_array_foreach(json_object_get(aws, "hosts"), i, v) {
+		struct pgr_aws_host *h;
+
+		if (calls.nhosts == PGR_AWS_MAX_HOSTS)
+			break;
+		h = &calls.hosts[calls.nhosts++];
+		snprintf(h->host, sizeof(h->host), "%s", json_string_value(json_object_get(v, "host")));
+		snprintf(h->endpoint_id, sizeof(h->endpoint_id), "%s",
+		    json_string_value(json_object_get(v, "endpoint_id")) ?
+		    json_string_value(json_object_get(v, "endpoint_id")) : "");
+		snprintf(h->how, sizeof(h->how), "%s", json_string_value(json_object_get(v, "how")) ?
+		    json_string_value(json_object_get(v, "how")) : "");
+		snprintf(h->why, sizeof(h->why), "%s", json_string_value(json_object_get(v, "why")) ?
+		    json_string_value(json_object_get(v, "why")) : "");
 	}
 	ev->items = realloc(ev->items, (ev->n + 1) * sizeof(*ev->items));
 	memset(&ev->items[ev->n], 0, sizeof(ev->items[ev->n]));
