@@ -481,8 +481,8 @@ aws_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 		    sgc->detail[0] ? sgc->detail : pgr_aws_status_name(sgc->status));
 		return;
 	}
-	p = pgr_sg_allows(ev, client_addr(an, h), 5432, why5432, sizeof(why5432));
-	b = pgr_sg_allows(ev, client_addr(an, h), 5433, why5433, sizeof(why5433));
+	p = pgr_sg_allows_vpce(ev, v, client_addr(an, h), 5432, why5432, sizeof(why5432));
+	b = pgr_sg_allows_vpce(ev, v, client_addr(an, h), 5433, why5433, sizeof(why5433));
 	if (p == 1 && b == 1)
 		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_PASS, "%s", why5432);
 	else if (p == 0 || b == 0)

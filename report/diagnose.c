@@ -319,7 +319,7 @@ evidence_facts(struct host_facts *h, const struct pgr_evidence *ev)
 	    h->t->endpoint.is_endpoint ? h->t->endpoint.id : NULL);
 	account_facts(h, ev);
 	for (i = 0; i < P__N; i++)
-		h->p[i].sg = pgr_sg_allows(ev, h->p[i].local[0] ? h->p[i].local : NULL,
+		h->p[i].sg = pgr_sg_allows_vpce(ev, h->vpce, h->p[i].local[0] ? h->p[i].local : NULL,
 		    i == P_PG ? PGR_PORT_POSTGRES : PGR_PORT_PGBOUNCER,
 		    h->p[i].sg_why, sizeof(h->p[i].sg_why));
 	aws_facts(h, ev);

@@ -385,6 +385,13 @@ const char *pgr_evidence_db_url(const struct pgr_evidence *ev,
  */
 int	pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 	    int port, char *why, size_t len);
+/*
+ * The same for the endpoint v a target stands for: only v's own groups
+ * count when v names any (several endpoints in the evidence, as --aws
+ * gives for several targets or a listing); v NULL is pgr_sg_allows().
+ */
+int	pgr_sg_allows_vpce(const struct pgr_evidence *ev, const struct pgr_vpce *v,
+	    const char *client_addr, int port, char *why, size_t len);
 
 /*
  * The network ACLs of the endpoint's subnets (needs --aws): do they let

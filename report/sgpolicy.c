@@ -107,70 +107,96 @@ scan_group(struct sg_scan *sc, const struct pgr_sg *g)
 	}
 }
 
-/* The endpoint's groups, if a describe-vpc-endpoints item names any. */
+/* Does endpoint v name a group (sg_id, or any if NULL)? */
 static bool
-endpoint_groups_known(const struct pgr_evidence *ev, const char *sg_id,
-    bool *attached)
+vpce_names_group(const struct pgr_vpce *v, const char *sg_id, bool *attached)
+{
+	size_t k;
+
+	for (k = 0; k < v->ngroups; k++)
+		if (sg_id != NULL && v->groups[k].id != NULL &&
+		    strcmp(v->groups[k].id, sg_id) == 0)
+			*attached = true;
+	return v->ngroups > 0;
+}
+
+/*
+ * The endpoint's groups, if a describe-vpc-endpoints item names any; with
+ * only (the endpoint the target stands for) its own groups alone.
+ */
+static bool
+endpoint_groups_known(const struct pgr_evidence *ev, const struct pgr_vpce *only,
+    const char *sg_id, bool *attached)
 {
 	const struct pgr_ev_vpc_endpoints *e;
 	bool known = false;
-	size_t i, j, k;
+	size_t i, j;
 
 	*attached = false;
+	if (only != NULL && only->ngroups > 0)
+		return vpce_names_group(only, sg_id, attached);
 	for (i = 0; i < ev->n; i++) {
 		if (ev->items[i].type != PGR_EV_VPC_ENDPOINTS)
 			continue;
 		e = &ev->items[i].u.endpoints;
 		for (j = 0; j < e->n; j++)
-			for (k = 0; k < e->v[j].ngroups; k++) {
-				known = true;
-				if (sg_id != NULL &&
-				    strcmp(e->v[j].groups[k].id, sg_id) == 0)
-					*attached = true;
-			}
+			known |= vpce_names_group(&e->v[j], sg_id, attached);
 	}
 	return known;
 }
 
-/* "sg-a, sg-b": the groups the endpoints name, for a message. */
 static void
-endpoint_group_list(const struct pgr_evidence *ev, char *buf, size_t len)
+group_list_add(const struct pgr_vpce *v, char *buf, size_t len)
+{
+	size_t k, used;
+
+	for (k = 0; k < v->ngroups; k++) {
+		used = strlen(buf);
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+		    v->groups[k].id);
+	}
+}
+
+/* "sg-a, sg-b": the groups the endpoints name (only's, if given), for a message. */
+static void
+endpoint_group_list(const struct pgr_evidence *ev, const struct pgr_vpce *only,
+    char *buf, size_t len)
 {
 	const struct pgr_ev_vpc_endpoints *e;
-	size_t i, j, k, used;
+	size_t i, j;
 
 	buf[0] = '\0';
+	if (only != NULL && only->ngroups > 0) {
+		group_list_add(only, buf, len);
+		return;
+	}
 	for (i = 0; i < ev->n; i++) {
 		if (ev->items[i].type != PGR_EV_VPC_ENDPOINTS)
 			continue;
 		e = &ev->items[i].u.endpoints;
 		for (j = 0; j < e->n; j++)
-			for (k = 0; k < e->v[j].ngroups; k++) {
-				used = strlen(buf);
-				snprintf(buf + used, len - used, "%s%s",
-				    used ? ", " : "", e->v[j].groups[k].id);
-			}
+			group_list_add(&e->v[j], buf, len);
 	}
 }
 
 /* Run scan_group() over the groups that count; returns how many did. */
 static size_t
-scan_groups(const struct pgr_evidence *ev, struct sg_scan *sc, char *names,
-    size_t len)
+scan_groups(const struct pgr_evidence *ev, const struct pgr_vpce *only,
+    struct sg_scan *sc, char *names, size_t len)
 {
 	const struct pgr_ev_security_groups *e;
 	char one[160];
 	size_t i, j, n = 0, used;
 	bool restrict_, attached;
 
-	restrict_ = endpoint_groups_known(ev, NULL, &attached);
+	restrict_ = endpoint_groups_known(ev, only, NULL, &attached);
 	names[0] = '\0';
 	for (i = 0; i < ev->n; i++) {
 		if (ev->items[i].type != PGR_EV_SECURITY_GROUPS)
 			continue;
 		e = &ev->items[i].u.groups;
 		for (j = 0; j < e->n; j++) {
-			endpoint_groups_known(ev, e->v[j].id, &attached);
+			endpoint_groups_known(ev, only, e->v[j].id, &attached);
 			if (restrict_ && !attached)
 				continue;
 			scan_group(sc, &e->v[j]);
@@ -256,6 +282,13 @@ int
 pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
     int port, char *why, size_t len)
 {
+	return pgr_sg_allows_vpce(ev, NULL, client_addr, port, why, len);
+}
+
+int
+pgr_sg_allows_vpce(const struct pgr_evidence *ev, const struct pgr_vpce *v,
+    const char *client_addr, int port, char *why, size_t len)
+{
 	struct sg_scan sc;
 	char names[512], dummy[1];
 	bool attached;
@@ -277,9 +310,9 @@ pgr_sg_allows(const struct pgr_evidence *ev, const char *client_addr,
 			nsg++;
 	if (nsg == 0)
 		return pgr_fail(why, len, "no describe-security-groups evidence");
-	if (scan_groups(ev, &sc, names, sizeof(names)) == 0) {
-		if (endpoint_groups_known(ev, NULL, &attached)) {
-			endpoint_group_list(ev, names, sizeof(names));
+	if (scan_groups(ev, v, &sc, names, sizeof(names)) == 0) {
+		if (endpoint_groups_known(ev, v, NULL, &attached)) {
+			endpoint_group_list(ev, v, names, sizeof(names));
 			return pgr_fail(why, len, "the endpoint's security groups "
 			    "(%s) are not in the describe-security-groups "
 			    "evidence", names);

@@ -496,6 +496,93 @@ START_TEST(test_sg_edges)
 }
 END_TEST
 
+/*
+ * Two endpoints in the evidence (--aws for two targets, or a listing),
+ * each with its own group: the union allows, each endpoint's verdict is
+ * its own group's.
+ */
+START_TEST(test_sg_per_endpoint)
+{
+	static const char vpces[] = "{\"VpcEndpoints\":["
+	    "{\"VpcEndpointId\":\"vpce-0aaa\",\"State\":\"available\","
+	    "\"Groups\":[{\"GroupId\":\"sg-0open\"}]},"
+	    "{\"VpcEndpointId\":\"vpce-0bbb\",\"State\":\"available\","
+	    "\"Groups\":[{\"GroupId\":\"sg-0shut\"}]}]}";
+	static const char groups[] = "{\"SecurityGroups\":["
+	    "{\"GroupId\":\"sg-0open\",\"IpPermissions\":[{\"IpProtocol\":\"tcp\","
+	    "\"FromPort\":5432,\"ToPort\":5433,\"IpRanges\":[{\"CidrIp\":\"10.0.0.0/16\"}]}]},"
+	    "{\"GroupId\":\"sg-0shut\",\"IpPermissions\":[{\"IpProtocol\":\"tcp\","
+	    "\"FromPort\":443,\"ToPort\":443,\"IpRanges\":[{\"CidrIp\":\"10.0.0.0/16\"}]}]}]}";
+	struct pgr_evidence ev = { 0 };
+	char err[256], why[256];
+
+	ck_assert_int_eq(pgr_evidence_load_buffer(&ev, "vpces", vpces, strlen(vpces),
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(pgr_evidence_load_buffer(&ev, "groups", groups, strlen(groups),
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(pgr_sg_allows(&ev, "10.0.0.10", 5432, why, sizeof(why)), 1);
+	ck_assert_int_eq(pgr_sg_allows_vpce(&ev, pgr_evidence_find_vpce(&ev, "vpce-0aaa"),
+	    "10.0.0.10", 5432, why, sizeof(why)), 1);
+	ck_assert_int_eq(pgr_sg_allows_vpce(&ev, pgr_evidence_find_vpce(&ev, "vpce-0bbb"),
+	    "10.0.0.10", 5432, why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "sg-0shut"));
+	ck_assert_ptr_null(strstr(why, "sg-0open"));
+	ck_assert_int_eq(pgr_sg_allows_vpce(&ev, NULL, "10.0.0.10", 5432, why,
+	    sizeof(why)), 1);
+	pgr_evidence_free(&ev);
+}
+END_TEST
+
+/* --aws's hosts: which calls item and endpoint a target host stands for. */
+START_TEST(test_aws_host_lookup)
+{
+	static const char vpces[] = "{\"VpcEndpoints\":["
+	    "{\"VpcEndpointId\":\"vpce-0aaa\",\"State\":\"available\"},"
+	    "{\"VpcEndpointId\":\"vpce-0bbb\",\"State\":\"pendingAcceptance\"}]}";
+	struct pgr_evidence ev = { 0 };
+	const struct pgr_aws_host *hm;
+	struct pgr_evidence_item *it;
+	char err[256];
+
+	ck_assert(pgr_evidence_same_host("DB.Example.Internal.", "db.example.internal"));
+	ck_assert(!pgr_evidence_same_host("db.example.internal.x", "db.example.internal"));
+	ck_assert(!pgr_evidence_same_host("db.example", "db.example.internal"));
+	ck_assert_ptr_null(pgr_evidence_aws_host(&ev, "x", &hm));
+	ck_assert_int_eq(pgr_evidence_load_buffer(&ev, "vpces", vpces, strlen(vpces),
+	    err, sizeof(err)), 0);
+	/* two regions' calls items: the host is in the second */
+	ev.items = reallocarray(ev.items, ev.n + 2, sizeof(*ev.items));
+	ck_assert_ptr_nonnull(ev.items);
+	memset(&ev.items[ev.n], 0, 2 * sizeof(*ev.items));
+	it = &ev.items[ev.n++];
+	it->type = PGR_EV_AWS_CALLS;
+	snprintf(it->u.aws.region, sizeof(it->u.aws.region), "us-east-1");
+	it = &ev.items[ev.n++];
+	it->type = PGR_EV_AWS_CALLS;
+	snprintf(it->u.aws.region, sizeof(it->u.aws.region), "us-west-2");
+	it->u.aws.nhosts = 2;
+	snprintf(it->u.aws.hosts[0].host, sizeof(it->u.aws.hosts[0].host), "db.example.internal");
+	snprintf(it->u.aws.hosts[0].endpoint_id, sizeof(it->u.aws.hosts[0].endpoint_id), "vpce-0bbb");
+	snprintf(it->u.aws.hosts[1].host, sizeof(it->u.aws.hosts[1].host), "10.0.0.9");
+	snprintf(it->u.aws.hosts[1].why, sizeof(it->u.aws.hosts[1].why), "none");
+	ck_assert_str_eq(pgr_evidence_aws_host(&ev, "DB.example.internal.", &hm)->region,
+	    "us-west-2");
+	ck_assert_ptr_nonnull(hm);
+	ck_assert_str_eq(hm->endpoint_id, "vpce-0bbb");
+	ck_assert_str_eq(pgr_evidence_vpce_for(&ev, "db.example.internal", NULL)->id,
+	    "vpce-0bbb");
+	/* the ID in the name wins; a host matched to nothing stands for none */
+	ck_assert_str_eq(pgr_evidence_vpce_for(&ev, "db.example.internal", "vpce-0aaa")->id,
+	    "vpce-0aaa");
+	ck_assert_ptr_null(pgr_evidence_vpce_for(&ev, "10.0.0.9", NULL));
+	/* a host --aws did not look up: the first calls item, no entry */
+	ck_assert_str_eq(pgr_evidence_aws_host(&ev, "other", &hm)->region, "us-east-1");
+	ck_assert_ptr_null(hm);
+	ck_assert_ptr_null(pgr_evidence_vpce_for(&ev, "other", NULL));
+	pgr_evidence_free(&ev);
+}
+END_TEST
+
 START_TEST(test_sg_rules_parsed)
 {
 	struct pgr_evidence ev = { 0 };
@@ -1277,6 +1364,8 @@ evidence_suite(void)
 	tcase_add_loop_test(tc, test_sg, 0, N(sg_cases));
 	tcase_add_test(tc, test_sg_edges);
 	tcase_add_test(tc, test_sg_rules_parsed);
+	tcase_add_test(tc, test_sg_per_endpoint);
+	tcase_add_test(tc, test_aws_host_lookup);
 	tcase_add_loop_test(tc, test_privatelink, 0, N(pl_cases));
 	tcase_add_test(tc, test_privatelink_details);
 	tcase_add_loop_test(tc, test_config, 0, N(cfg_cases));
