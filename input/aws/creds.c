@@ -146,7 +146,9 @@ set_keys(struct pgr_aws_creds *c, const char *ak, const char *sk, const char *to
 	c->session_token = NULL;
 	if (tok != NULL && tok[0] != '\0' && (c->session_token = strdup(tok)) == NULL)
 		return -1;
-	copy(c->source, sizeof(c->source), source);
+	/* From pgr_aws_creds_from_json() the source is already c's own: no overlapping copy. */
+	if (source != c->source)
+		copy(c->source, sizeof(c->source), source);
 	return 0;
 }
 
