@@ -52,6 +52,7 @@
 #define MAX_PAGES	20	/* of one listing: 2000 endpoints at MaxResults 100 */
 #define MAX_REGIONS	4
 #define MAX_IDS		200	/* per call: EC2 takes up to 200 values per filter */
+#define MAX_IDS_S	"200"
 #define IMDS_MS		1000	/* IMDSv2 answers in microseconds on EC2: off EC2, give up soon */
 
 enum kind {
@@ -512,6 +513,20 @@ idset_params(struct pgr_buf *b, const char *prefix, const struct idset *s)
 	params(b, prefix, (char *const *)s->v, s->n);
 }
 
+/* The endpoint service's name, if the caller knows it (heroku data:privatelink). */
+static const char *
+a_service(const struct region *rg)
+{
+	return rg->a->o.service != NULL ? rg->a->o.service : "";
+}
+
+/* A listing narrowed to that service: only when no host of rg carries an ID. */
+static bool
+service_filter(const struct region *rg)
+{
+	return rg->listing && a_service(rg)[0] != '\0' && rg->nids == 0;
+}
+
 /* The EC2 request for action act in region rg, for the IDs in ids. */
 static int
 ec2_request(struct region *rg, enum pgr_aws_action act, const struct idset *ids)
@@ -532,9 +547,9 @@ ec2_request(struct region *rg, enum pgr_aws_action act, const struct idset *ids)
 		/* No filter on DNS names exists: every interface endpoint, paged. */
 		param(&b, "Filter.1.Name", "vpc-endpoint-type");
 		param(&b, "Filter.1.Value.1", "Interface");
-		if (a->o.service != NULL && a->o.service[0] != '\0' && rg->nids == 0) {
+		if (service_filter(rg)) {
 			param(&b, "Filter.2.Name", "service-name");
-			param(&b, "Filter.2.Value.1", a->o.service);
+			param(&b, "Filter.2.Value.1", a_service(rg));
 		}
 		param(&b, "MaxResults", "100");
 		break;
@@ -773,16 +788,20 @@ host_none(struct host *h)
 		n += (size_t)snprintf(addrs + n, sizeof(addrs) - n, "%s%s", i ? ", " : "",
 		    d->addrs[i].text);
 	h->st = H_NONE;
-	snprintf(h->why, sizeof(h->why), "none of the %zu interface endpoints%s in %s "
-	    "has %s%s%s as a DNS name%s%s%s%s",
+	snprintf(h->why, sizeof(h->why), "none of the %zu interface endpoints%s%s%s in %s "
+	    "has %s%s%s as a DNS name%s%s%s%s%s",
 	    rg->ans[PGR_AWS_DESCRIBE_VPC_ENDPOINTS].item.u.endpoints.n,
-	    rg->truncated ? " listed (more pages were left)" : "", rg->name, h->name,
+	    rg->truncated ? " listed (more pages were left)" : "",
+	    service_filter(rg) ? " of " : "", service_filter(rg) ? a_service(rg) : "",
+	    rg->name, h->name,
 	    d != NULL && d->cnames != NULL ? " or its CNAMEs " : "",
 	    d != NULL && d->cnames != NULL ? d->cnames : "",
 	    addrs[0] ? ", nor an interface holding " : "", addrs,
 	    d == NULL || d->status != PGR_OK ? "; the name did not resolve" : "",
 	    addrs[0] && rg->eni_phase && ec->status != PGR_AWS_OK ?
-	    "; the interfaces could not be read" : "");
+	    "; the interfaces could not be read" : "",
+	    addrs[0] && rg->neni_all > rg->neni_asked ?
+	    "; only the first " MAX_IDS_S " interfaces were read" : "");
 }
 
 /*
