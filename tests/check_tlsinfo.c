@@ -234,6 +234,7 @@ static const struct {
 	const char *twin_cn;	/* the twin's name, if not "Lab CA" */
 	const char *extra;	/* appended to the bundle */
 	bool want_verified;
+	bool odd_tail;		/* then a CA with a '!' past its subject */
 } stores[] = {
 	{ "bundle without the lab CA", false, false, false, true, NULL, NULL, false },
 	{ "lab CA in the bundle", true, false, false, true, NULL, NULL, true },
@@ -250,7 +251,35 @@ static const struct {
 	  "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END X509 CRL-----\n", false },
 	{ "lab CA in the bundle, then a block with a PEM header", true, false, false, false, NULL,
 	  "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQA=\n-----END CERTIFICATE-----\n", false },
+	/*
+	 * A character outside base64 past every subject: only read once a
+	 * name is found in the file, and then the file goes to OpenSSL whole.
+	 */
+	{ "lab CA in the bundle, then a CA with a '!' past its subject", true, false, false, false, NULL,
+	  NULL, false, true },
+	{ "lab CA in the directory, a CA with a '!' past its subject in the bundle", false, false, true, false,
+	  NULL, NULL, true, true },
 };
+
+/* x's PEM with its last line's tenth character made a '!'. */
+static void
+write_odd_tail(FILE *f, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem, *last;
+	long n;
+
+	ck_assert_int_eq(PEM_write_bio_X509(b, x), 1);
+	n = BIO_get_mem_data(b, &pem);
+	ck_assert_int_gt(n, 100);
+	last = memrchr(pem, '\n', (size_t)n - 30);	/* the END line's start - 1 */
+	ck_assert_ptr_nonnull(last);
+	last = memrchr(pem, '\n', (size_t)(last - pem));
+	ck_assert_ptr_nonnull(last);
+	last[10] = '!';
+	ck_assert_uint_eq(fwrite(pem, 1, (size_t)n, f), (size_t)n);
+	BIO_free(b);
+}
 
 static X509 *
 verify_ref(X509 *x, bool *ok, char *why, size_t whylen)
@@ -298,6 +327,8 @@ START_TEST(test_system_store_same_facts)
 		PEM_write_X509(f, ca);
 	if (stores[_i].extra != NULL)
 		fputs(stores[_i].extra, f);
+	if (stores[_i].odd_tail)
+		write_odd_tail(f, others[1]);
 	fclose(f);
 	snprintf(link, sizeof(link), "%s/%08lx.0", dir, X509_NAME_hash_ex(
 	    X509_get_subject_name(stores[_i].lab_ca_in_dir ? ca : others[0]), NULL, NULL, NULL));
