@@ -156,9 +156,11 @@ der_subject(const unsigned char *der, size_t dlen, bool whole,
  * and the value's characters lowercased with every blank left out.
  * X509_NAME_cmp() compares canonical encodings, which keep the RDNs and
  * OIDs and, for ASCII strings of the types it canonicalises, lowercase
- * the value and fold its blanks (x509_name_canon()); so names with
- * different keys cannot be equal.  *keyed false: a value of another type
- * or with other bytes, where only X509_NAME_cmp() can tell.
+ * the value and fold its blanks (x509_name_canon()), and keep a UTF8String's
+ * other bytes as they are; so names with different keys cannot be equal.
+ * *keyed false: a value of another type or with other bytes, or an RDN of
+ * several attributes (the canonical encoding sorts them), where only
+ * X509_NAME_cmp() can tell.
  */
 static unsigned char *
 name_key(const unsigned char *der, size_t dlen, size_t *keylen, bool *keyed)
@@ -183,6 +185,8 @@ name_key(const unsigned char *der, size_t dlen, size_t *keylen, bool *keyed)
 		rdn_end = p + len;
 		*o++ = 'S';
 		while (p < rdn_end) {
+			if (o[-1] != 'S')
+				return k;	/* a second attribute in the RDN */
 			if ((p = der_tlv(p, rdn_end, &tag, &len)) == NULL || tag != 0x30 ||
 			    len > (size_t)(rdn_end - p))
 				return k;
@@ -202,7 +206,7 @@ name_key(const unsigned char *der, size_t dlen, size_t *keylen, bool *keyed)
 				return k;
 			*o++ = '=';
 			for (i = 0; i < vlen; i++) {
-				if (v[i] == 0 || v[i] >= 0x80)
+				if (v[i] == 0 || (v[i] >= 0x80 && tag != 0x0c))
 					return k;
 				if (v[i] != ' ' && (v[i] < '\t' || v[i] > '\r'))
 					*o++ = (unsigned char)(v[i] >= 'A' && v[i] <= 'Z' ?
