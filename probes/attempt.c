@@ -881,6 +881,9 @@ connect_step(struct pgr_probe *p)
 		return;
 	case PGRES_POLLING_READING:
 		p->events = POLLIN;
+		/* Waiting for the server's first flight: read the CA bundle now. */
+		if (!p->tls_done && p->res->tls.client_hello_sent)
+			pgr_tlsv_prepare(p->cfg->tlsv);
 		/*
 		 * After the handshake libpq asks to write, then sends the
 		 * startup packet and waits: the chain is checked in that wait,

@@ -25,6 +25,8 @@
 struct pgr_tlsv {
 	X509_STORE	*store;
 	X509_LOOKUP_METHOD *bundle_meth;	/* the system bundle, read on demand */
+	X509_LOOKUP	*bundle_lu;	/* its lookup in store; NULL: --sslrootcert */
+	bool		 prepared;	/* pgr_tlsv_prepare() came (atomic) */
 	/*
 	 * One verification at a time: the store's trust anchors are shared,
 	 * OpenSSL 3.0 fills their cached fields (key identifiers) while other
@@ -569,6 +571,17 @@ bundle_add(X509_STORE *store, struct bundle_cert *c)
 	free(der);
 }
 
+/* Indexed once; a file read whole is in the store from then on. */
+static void
+bundle_ready(X509_LOOKUP *lu, struct bundle *b)
+{
+	if (b->indexed)
+		return;
+	bundle_index(b);
+	if (b->whole)
+		(void)X509_load_cert_crl_file(lu, b->path, X509_FILETYPE_PEM);
+}
+
 static int
 bundle_get(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
     X509_OBJECT *ret)
@@ -584,11 +597,7 @@ bundle_get(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
 
 	if (type != X509_LU_X509 || b == NULL || store == NULL)
 		return 0;
-	if (!b->indexed) {
-		bundle_index(b);
-		if (b->whole)
-			(void)X509_load_cert_crl_file(lu, b->path, X509_FILETYPE_PEM);
-	}
+	bundle_ready(lu, b);
 	if (b->whole)
 		any = true;	/* all of it in the store, or none */
 	else if (X509_NAME_get0_der(name, &der, &derlen) == 1)
@@ -689,6 +698,7 @@ system_store(struct pgr_tlsv *v)
 		free(b);
 		return -1;
 	}
+	v->bundle_lu = lu;
 	if ((lu = X509_STORE_add_lookup(v->store, X509_LOOKUP_hash_dir())) == NULL ||
 	    X509_LOOKUP_add_dir(lu, NULL, X509_FILETYPE_DEFAULT) != 1)
 		return -1;
@@ -806,6 +816,22 @@ pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert, bool background,
 	}
 	*out = v;
 	return 0;
+}
+
+void
+pgr_tlsv_prepare(struct pgr_tlsv *v)
+{
+	struct bundle *b;
+
+	if (v == NULL || v->bundle_lu == NULL ||
+	    __atomic_exchange_n(&v->prepared, true, __ATOMIC_ACQ_REL))
+		return;
+	/* The lookups run under mu too (verify_chain()). */
+	pthread_mutex_lock(&v->mu);
+	if ((b = X509_LOOKUP_get_method_data(v->bundle_lu)) != NULL)
+		bundle_ready(v->bundle_lu, b);
+	ERR_clear_error();
+	pthread_mutex_unlock(&v->mu);
 }
 
 /* Wait for the store (v->mu held). */
