@@ -44,7 +44,9 @@ struct pgr_tlsv {
 };
 
 /*
- * The system CA bundle, read when a verification first asks for an issuer.
+ * The system CA bundle, read when a verification first asks for an issuer
+ * (or just before, in the wait for the server's answer to the ClientHello:
+ * pgr_tlsv_prepare()).
  * X509_STORE_set_default_paths() parses every certificate of the default
  * bundle file up front (145 on Debian 12: 238 M instructions, ~70 % of a
  * one-login run, nearly all of it decoding public keys).  This lookup ends
