@@ -364,6 +364,7 @@ split_row() {
 split_row "start-up: dynamic linking, library constructors" "_dl_start,_dl_init"
 split_row "start-up: OpenSSL's config and providers" "OPENSSL_init_ssl"
 split_row "trust store: set up" "pgr_tlsv_new"
+split_row "trust store: bundle read, subjects found (in the ClientHello's wait)" "pgr_tlsv_prepare"
 split_row "trust store: bundle lookups on demand" "bundle_get"
 split_row "chain check + certificate facts (pgreach)" "pgr_cert_fill"
 split_row "TLS: libpq's SSL_CTX per connection" "SSL_CTX_new"

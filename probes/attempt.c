@@ -204,7 +204,7 @@ tls_facts(struct pgr_probe *p)
 		SSL_get_cipher_bits(ssl, &t->key_bits);
 	if (p->chain == NULL && ssl != NULL && SSL_get_peer_cert_chain(ssl) != NULL)
 		p->chain = X509_chain_up_ref(SSL_get_peer_cert_chain(ssl));
-	capture_cert(p);
+	/* The chain's facts come once the startup packet is out: connect_step(). */
 }
 
 /*
@@ -830,6 +830,7 @@ auth_check(struct pgr_probe *p)
 	if (code == 10 && ssl != NULL &&
 	    memmem(b + 9, (size_t)n - 9, "SCRAM-SHA-256-PLUS", 19) != NULL)
 		snprintf(l->auth_method, sizeof(l->auth_method), "scram-sha-256-plus");
+	capture_cert(p);	/* done already, unless libpq skipped a wait */
 	if (code != 3 || identity_verified(p))
 		return true;
 	/* The password itself, to a server nobody vouched for: not sent. */
@@ -880,6 +881,18 @@ connect_step(struct pgr_probe *p)
 		return;
 	case PGRES_POLLING_READING:
 		p->events = POLLIN;
+		/* Waiting for the server's first flight: read the CA bundle now. */
+		if (!p->tls_done && p->res->tls.client_hello_sent)
+			pgr_tlsv_prepare(p->cfg->tlsv);
+		/*
+		 * After the handshake libpq asks to write, then sends the
+		 * startup packet and waits: the chain is checked in that wait,
+		 * while the server reads the packet, not before it (the system
+		 * bundle's lookups, ~1/60 of a login's instructions, off its
+		 * critical path).  auth_check() needs it next.
+		 */
+		if (p->tls_done)
+			capture_cert(p);
 		break;
 	default:
 		p->events = POLLOUT;

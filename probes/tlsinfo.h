@@ -31,6 +31,14 @@ int	pgr_tlsv_new(struct pgr_tlsv **out, const char *rootcert,
 int	pgr_tlsv_wait(struct pgr_tlsv *v, char *err, size_t errlen);
 void	pgr_tlsv_free(struct pgr_tlsv *v);
 
+/*
+ * The system bundle read and its subjects found now, in a wait (the server
+ * answering a ClientHello), instead of at the first issuer question: the
+ * same read, off the run's critical path.  Once per store; nothing with
+ * --sslrootcert.
+ */
+void	pgr_tlsv_prepare(struct pgr_tlsv *v);
+
 /* Facts of a peer chain (leaf first) for host, verified against v. */
 void	pgr_cert_fill(struct pgr_cert *c, STACK_OF(X509) *chain,
 	    struct pgr_tlsv *v, const char *host, time_t now);

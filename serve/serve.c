@@ -22,6 +22,7 @@
 #include "probes/target.h"
 #include "serve/http.h"
 #include "serve/serve.h"
+#include "serve/servelibs.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:9839"
 #define DEFAULT_CONCURRENT	8
@@ -331,6 +332,13 @@ pgr_serve_main(int argc, char **argv, const char *progname)
 		pgr_server_cfg_put(&s, s.cfg);
 		pgr_webconfig_free(&s.web);
 		return 0;
+	}
+	/* libmicrohttpd and libcrypt are opened now, not on every run. */
+	if (pgr_serve_libs_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		pgr_server_cfg_put(&s, s.cfg);
+		pgr_webconfig_free(&s.web);
+		return 3;
 	}
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_mutex_init(&s.reload_mu, NULL);

@@ -86,6 +86,9 @@ teardown(void)
 	EVP_PKEY_free(leaf_key);
 }
 
+/* fill() reads the bundle first, as the ClientHello's wait does (twice: once counts). */
+static bool prepare_first;
+
 static void
 fill(struct pgr_cert *c, X509 *x, const char *host, bool with_ca_store)
 {
@@ -99,6 +102,10 @@ fill(struct pgr_cert *c, X509 *x, const char *host, bool with_ca_store)
 	else
 		ck_assert_int_eq(pgr_tlsv_new(&v, NULL, false, err, sizeof(err)), 0);
 	memset(c, 0, sizeof(*c));
+	if (prepare_first) {
+		pgr_tlsv_prepare(v);
+		pgr_tlsv_prepare(v);
+	}
 	pgr_cert_fill(c, chain, v, host, time(NULL));
 	sk_X509_free(chain);
 	pgr_tlsv_free(v);
@@ -234,23 +241,52 @@ static const struct {
 	const char *twin_cn;	/* the twin's name, if not "Lab CA" */
 	const char *extra;	/* appended to the bundle */
 	bool want_verified;
+	bool odd_tail;		/* then a CA with a '!' past its subject */
 } stores[] = {
-	{ "bundle without the lab CA", false, false, false, true, NULL, NULL, false },
-	{ "lab CA in the bundle", true, false, false, true, NULL, NULL, true },
-	{ "lab CA in the bundle, TRUSTED CERTIFICATE", true, true, false, true, NULL, NULL, true },
-	{ "lab CA in the hashed directory only", false, false, true, false, NULL, NULL, true },
+	{ "bundle without the lab CA", false, false, false, true, NULL, NULL, false, false },
+	{ "lab CA in the bundle", true, false, false, true, NULL, NULL, true, false },
+	{ "lab CA in the bundle, TRUSTED CERTIFICATE", true, true, false, true, NULL, NULL, true, false },
+	{ "lab CA in the hashed directory only", false, false, true, false, NULL, NULL, true, false },
 	/* The bundle answers first: the directory is never asked for the name. */
-	{ "lab CA in the directory, its expired twin in the bundle", false, false, true, true, NULL, NULL, false },
+	{ "lab CA in the directory, its expired twin in the bundle", false, false, true, true, NULL, NULL, false, false },
 	/* X509_NAME_cmp() folds case and blanks: " LAB   ca " is the same name. */
 	{ "a twin named \" LAB   ca \" in the bundle, the lab CA in the directory", false, false, true, true,
-	  " LAB   ca ", NULL, false },
-	{ "a twin named \"Lab CA2\", the lab CA in the bundle", true, false, false, true, "Lab CA2", NULL, true },
+	  " LAB   ca ", NULL, false, false },
+	{ "a twin named \"Lab CA2\", the lab CA in the bundle", true, false, false, true, "Lab CA2", NULL, true, false },
 	/* Odd PEM goes to OpenSSL's loader whole, which rejects the file. */
 	{ "lab CA in the bundle, then a block whose END label differs", true, false, false, false, NULL,
-	  "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END X509 CRL-----\n", false },
+	  "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END X509 CRL-----\n", false, false },
 	{ "lab CA in the bundle, then a block with a PEM header", true, false, false, false, NULL,
-	  "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQA=\n-----END CERTIFICATE-----\n", false },
+	  "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQA=\n-----END CERTIFICATE-----\n", false, false },
+	/*
+	 * A character outside base64 past every subject: only read once a
+	 * name is found in the file, and then the file goes to OpenSSL whole.
+	 */
+	{ "lab CA in the bundle, then a CA with a '!' past its subject", true, false, false, false, NULL,
+	  NULL, false, true },
+	{ "lab CA in the directory, a CA with a '!' past its subject in the bundle", false, false, true, false,
+	  NULL, NULL, true, true },
 };
+
+/* x's PEM with its last line's tenth character made a '!'. */
+static void
+write_odd_tail(FILE *f, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem, *last;
+	long n;
+
+	ck_assert_int_eq(PEM_write_bio_X509(b, x), 1);
+	n = BIO_get_mem_data(b, &pem);
+	ck_assert_int_gt(n, 100);
+	last = memrchr(pem, '\n', (size_t)n - 30);	/* the END line's start - 1 */
+	ck_assert_ptr_nonnull(last);
+	last = memrchr(pem, '\n', (size_t)(last - pem));
+	ck_assert_ptr_nonnull(last);
+	last[10] = '!';
+	ck_assert_uint_eq(fwrite(pem, 1, (size_t)n, f), (size_t)n);
+	BIO_free(b);
+}
 
 static X509 *
 verify_ref(X509 *x, bool *ok, char *why, size_t whylen)
@@ -298,6 +334,8 @@ START_TEST(test_system_store_same_facts)
 		PEM_write_X509(f, ca);
 	if (stores[_i].extra != NULL)
 		fputs(stores[_i].extra, f);
+	if (stores[_i].odd_tail)
+		write_odd_tail(f, others[1]);
 	fclose(f);
 	snprintf(link, sizeof(link), "%s/%08lx.0", dir, X509_NAME_hash_ex(
 	    X509_get_subject_name(stores[_i].lab_ca_in_dir ? ca : others[0]), NULL, NULL, NULL));
@@ -332,6 +370,14 @@ START_TEST(test_system_store_same_facts)
 		if (stores[_i].want_verified)
 			ck_assert(c.verified == r.verified && strcmp(c.verify_error, r.verify_error) == 0);
 		free(c.chain_pem);
+		free(r.chain_pem);
+		/* The bundle read in the handshake's wait: the same verdict. */
+		prepare_first = true;
+		fill(&r, cases[i], "db.example", false);
+		prepare_first = false;
+		ck_assert_msg(r.verified == ok && strcmp(r.verify_error, why) == 0,
+		    "%s, case %d, read first: %d \"%s\", OpenSSL's default store %d \"%s\"",
+		    stores[_i].what, i, r.verified, r.verify_error, ok, why);
 		free(r.chain_pem);
 	}
 	unsetenv("SSL_CERT_FILE");
@@ -426,6 +472,12 @@ START_TEST(test_system_store_bad_bundle)
 	fill(&c, leaf, "db.example", false);
 	verify_ref(leaf, &ok, why, sizeof(why));
 	ck_assert(!c.verified && !ok);
+	ck_assert_str_eq(c.verify_error, why);
+	free(c.chain_pem);
+	prepare_first = true;
+	fill(&c, leaf, "db.example", false);
+	prepare_first = false;
+	ck_assert(!c.verified);
 	ck_assert_str_eq(c.verify_error, why);
 	free(c.chain_pem);
 	unsetenv("SSL_CERT_FILE");

@@ -41,6 +41,7 @@
 
 #include "config.h"
 #include "input/aws/aws.h"
+#include "input/aws/awslibs.h"
 #include "input/aws/creds.h"
 #include "input/aws/ec2xml.h"
 #include "probes/clock.h"
@@ -1601,12 +1602,15 @@ pgr_aws_source(struct pgr_aws *a, struct pgr_run_source *s)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_start_rc = CURLE_FAILED_INIT;
+static char curl_start_err[256] = "libcurl cannot start";
 
 /* OpenSSL and c-ares are already initialised by then. */
 static void
 curl_start(void)
 {
-	curl_start_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl and libxml2 are opened here, for --aws only (awslibs.c). */
+	if (pgr_aws_libs_load(curl_start_err, sizeof(curl_start_err)) == 0)
+		curl_start_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int
@@ -1619,7 +1623,7 @@ pgr_aws_new(struct pgr_aws **out, const struct pgr_aws_opts *o, char *err,
 	/* Once per process, whichever thread comes first (pgreach serve). */
 	pthread_once(&curl_once, curl_start);
 	if (curl_start_rc != CURLE_OK) {
-		snprintf(err, errlen, "libcurl cannot start");
+		snprintf(err, errlen, "%s", curl_start_err);
 		return -1;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL || (a->multi = curl_multi_init()) == NULL) {
