@@ -364,18 +364,25 @@ query_fail(struct pgr_probe *p, enum pgr_err code, const char *msg)
 	probe_finish(p);
 }
 
-static void
-query_arm(struct pgr_probe *p)
+/* Flush what libpq holds and wait for the answer (and for room, if it still holds some). */
+static int
+session_arm(struct pgr_probe *p)
 {
 	int r = PQflush(p->conn);
 
-	if (r < 0) {
-		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
-		return;
-	}
+	if (r < 0)
+		return -1;
 	p->sending = r == 1;
 	p->fd = PQsocket(p->conn);
 	p->events = (short)(POLLIN | (p->sending ? POLLOUT : 0));
+	return 0;
+}
+
+static void
+query_arm(struct pgr_probe *p)
+{
+	if (session_arm(p) != 0)
+		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
 }
 
 static void
@@ -716,15 +723,8 @@ idle_begin(struct pgr_probe *p)
 static void
 idle_arm(struct pgr_probe *p)
 {
-	int r = PQflush(p->conn);
-
-	if (r < 0) {
+	if (session_arm(p) != 0)
 		idle_fail(p, PQerrorMessage(p->conn));
-		return;
-	}
-	p->sending = r == 1;
-	p->fd = PQsocket(p->conn);
-	p->events = (short)(POLLIN | (p->sending ? POLLOUT : 0));
 }
 
 static void
