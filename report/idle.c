@@ -155,9 +155,9 @@ idle_target(const struct pgr_report *r, size_t ti, struct pgr_findings *out)
 	    "and its packets are lost silently" : d->status == PGR_IDLE_RESET ?
 	    "the path answered with a reset" : "the connection was closed");
 	snprintf(evidence, sizeof(evidence), "%s:%d (%s): queries answered, then "
-	    "%.0f s idle; %s (idle %s, %.1f s after the wait began); %s",
+	    "%.0f s idle; %s (%.1f s after the wait began); %s",
 	    a->address, t->port, role_of(t), d->seconds, what,
-	    pgr_idle_status_name(d->status), (d->ms - d->start_ms) / 1000.0, ka);
+	    (d->ms - d->start_ms) / 1000.0, ka);
 	add(out, PGR_F_IDLE_CUT, PGR_SEV_CRITICAL, PGR_CAUSE_ROUTING, summary,
 	    evidence, cut_remedy, (int)ti, t->port);
 }
@@ -199,9 +199,9 @@ keepalive_host(const struct pgr_report *r, const struct pgr_host *h,
 			continue;
 		keepalive_text(&k, source, ka, sizeof(ka));
 		if (k.enabled)
-			snprintf(summary, sizeof(summary), "Connections to %s keep "
-			    "no flow alive that idles 350 s: the first keepalive "
-			    "probe goes after %d s", h->name, k.idle_s);
+			snprintf(summary, sizeof(summary), "Connections to %s send "
+			    "their first keepalive after %d s idle: PrivateLink "
+			    "forgets a flow idle for 350 s", h->name, k.idle_s);
 		else
 			snprintf(summary, sizeof(summary), "Connections to %s send "
 			    "no keepalive: a flow idle 350 s is forgotten", h->name);
