@@ -195,13 +195,22 @@ keepalive_host(const struct pgr_report *r, const struct pgr_host *h,
 		if (loopback_only(r, ti))
 			continue;
 		pgr_idle_keepalive(r, ti, &k, &source);
-		if (!k.known || (k.enabled && k.idle_s < PGR_IDLE_TIMEOUT_S))
+		/*
+		 * Linux sends the first probe after the idle time, then one
+		 * every interval: the flow's longest silence is the larger.
+		 */
+		if (!k.known || (k.enabled && k.idle_s < PGR_IDLE_TIMEOUT_S &&
+		    k.interval_s < PGR_IDLE_TIMEOUT_S))
 			continue;
 		keepalive_text(&k, source, ka, sizeof(ka));
-		if (k.enabled)
+		if (k.enabled && k.idle_s >= PGR_IDLE_TIMEOUT_S)
 			snprintf(summary, sizeof(summary), "Connections to %s send "
 			    "their first keepalive after %d s idle: PrivateLink "
 			    "forgets a flow idle for 350 s", h->name, k.idle_s);
+		else if (k.enabled)
+			snprintf(summary, sizeof(summary), "Connections to %s send "
+			    "a keepalive only every %d s: PrivateLink forgets a flow "
+			    "idle for 350 s", h->name, k.interval_s);
 		else
 			snprintf(summary, sizeof(summary), "Connections to %s send "
 			    "no keepalive: a flow idle 350 s is forgotten", h->name);

@@ -26,7 +26,8 @@ void	pgr_idle_keepalive(const struct pgr_report *r, size_t ti,
 /*
  * Append IDLE_CUT / IDLE_SESSION_ENDED for each port whose idle session
  * did not survive the wait, and KEEPALIVE_IDLE_LONG once per host whose
- * keepalive idle is PGR_IDLE_TIMEOUT_S or more (or off): severity ok on a
+ * keepalive idle or interval is PGR_IDLE_TIMEOUT_S or more (or keepalive
+ * is off): severity ok on a
  * plain run (information), warning under --idle (o->idle_s > 0).  Hosts
  * reached only over loopback have no middlebox and get none.
  */

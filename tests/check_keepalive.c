@@ -170,6 +170,11 @@ START_TEST(test_keepalive_finding)
 	set_keepalive(&r, true, true, 60);
 	findings_of(&r, 400, got, sizeof(got));
 	ck_assert_str_eq(got, "");
+	/* A short idle, but then a probe only every 400 s: silent too long. */
+	EACH_ATTEMPT(&r, a)
+		a->keepalive.interval_s = 400;
+	findings_of(&r, 0, got, sizeof(got));
+	ck_assert_str_eq(got, "KEEPALIVE_IDLE_LONG:ok");
 	/* keepalives=0: nothing keeps the flow, whatever the idle says. */
 	set_keepalive(&r, true, false, 60);
 	findings_of(&r, 0, got, sizeof(got));
