@@ -19,7 +19,7 @@ enum {
 	OPT_SSLROOTCERT, OPT_QUERY, OPT_COUNT, OPT_QUERY_WARNING,
 	OPT_QUERY_CRITICAL, OPT_CERT_WARNING, OPT_CERT_CRITICAL, OPT_EVIDENCE,
 	OPT_BUNDLE, OPT_FORCE, OPT_NO_PGBOUNCER, OPT_NO_COLOR, OPT_PERFDATA, OPT_AWS,
-	OPT_PARALLEL, OPT_THREADS, OPT_TARGETS, OPT_WAIT
+	OPT_PARALLEL, OPT_THREADS, OPT_TARGETS, OPT_WAIT, OPT_IDLE
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "threads",		required_argument, NULL, OPT_THREADS },
 	{ "targets",		required_argument, NULL, OPT_TARGETS },
 	{ "wait",		required_argument, NULL, OPT_WAIT },
+	{ "idle",		required_argument, NULL, OPT_IDLE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "perfdata",		required_argument, NULL, OPT_PERFDATA },
@@ -102,6 +103,10 @@ pgr_cli_usage(FILE *f, const char *progname)
 "                            core, at most 8; 1: the poll loop alone)\n"
 "      --wait DURATION       probe again (2 s doubling to 30 s) until OK or\n"
 "                            DURATION (90s, 15m, 1h) has passed; report the last\n"
+"      --idle DURATION       after the queries, keep one session per port idle\n"
+"                            for DURATION (30s, 6m), then query it again: finds\n"
+"                            flows cut when idle (PrivateLink, NLB, NAT: 350 s);\n"
+"                            the run may take DURATION plus --timeout\n"
 "      --no-color            no colour in text output\n"
 "  -v, --verbose             more detail: every address and finding; twice,\n"
 "                            the phase timings too, and each --aws request\n"
@@ -271,6 +276,11 @@ one_option(struct pgr_cli *c, int ch, const char *arg, char *err, size_t errlen)
 	case OPT_WAIT:
 		if ((c->wait_s = pgr_parse_duration(arg)) <= 0)
 			return snprintf(err, errlen, "--wait: \"%s\" is not a duration such as 90s, 15m or 1h", shown(arg, v, sizeof(v))), -1;
+		return 0;
+	case OPT_IDLE:
+		/* the same durations as --timeout; a day is past any middlebox's */
+		if ((c->idle_s = pgr_parse_duration(arg)) < 0.001 || c->idle_s > 86400)
+			return snprintf(err, errlen, "--idle: \"%s\" is not a duration from 0.001 s to 24 h (30s, 6m, 400)", shown(arg, v, sizeof(v))), -1;
 		return 0;
 	case OPT_FORCE: c->force = true; return 0;
 	case OPT_NO_PGBOUNCER: c->no_pgbouncer = true; return 0;

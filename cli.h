@@ -43,6 +43,7 @@ struct pgr_cli {
 	int		 threads;			/* --threads; 0: one per core */
 	const char	*targets_file;			/* --targets FILE */
 	double		 wait_s;			/* --wait: keep probing until OK, 0 no */
+	double		 idle_s;			/* --idle: keep a session idle, 0 no */
 	bool		 show_help, show_version;
 	char		**targets;			/* argv tail */
 	int		 ntargets;

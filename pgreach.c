@@ -369,6 +369,7 @@ analysis_opts(const struct pgr_cli *c, const struct pgr_evidence *ev,
 	o->vpc_given = c->nvpc > 0;
 	o->sslmode = c->sslmode;
 	o->thr = thr;
+	o->idle_s = c->idle_s;
 }
 
 static bool
@@ -729,6 +730,7 @@ main(int argc, char **argv)
 		.parallel = c.parallel, .vpc = c.vpc, .nvpc = c.nvpc,
 		.workers = c.threads > 0 ? c.threads : pgr_workers_default(),
 		.workers_after = c.threads > 0 ? 0 : PGR_WORKERS_AFTER,
+		.idle_s = c.idle_s,
 	};
 	/* Only a person watching a terminal wants the progress line. */
 	if (isatty(STDERR_FILENO) && !c.no_color && getenv("NO_COLOR") == NULL &&

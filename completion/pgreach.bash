@@ -13,7 +13,7 @@ _pgreach_options='--format -t --timeout --dns-server --region --vpc-cidr
 	--sslmode --sslrootcert --query --count -w --warning -c --critical
 	--query-warning --query-critical --cert-warning --cert-critical
 	--evidence --aws --bundle --force --no-pgbouncer --targets --parallel --threads
-	--wait --no-color -v --verbose -q --quiet --perfdata -V --version -h --help'
+	--wait --idle --no-color -v --verbose -q --quiet --perfdata -V --version -h --help'
 _pgreach_formats='html json junit markdown nagios prometheus text'
 _pgreach_sslmodes='disable allow prefer require verify-ca verify-full'
 
@@ -70,7 +70,7 @@ _pgreach()
 		;;
 	-t | --timeout | --dns-server | --region | --vpc-cidr | --query | \
 	--count | -w | --warning | -c | --critical | --query-warning | \
-	--query-critical | --cert-warning | --cert-critical | --parallel | --threads | --wait)
+	--query-critical | --cert-warning | --cert-critical | --parallel | --threads | --wait | --idle)
 		return 0	# a value of the user's own
 		;;
 	esac

@@ -25,6 +25,7 @@
 
 #include "probes/attempt.h"
 #include "probes/clock.h"
+#include "probes/keepalive.h"
 #include "probes/pgmsg.h"
 #include "util/secrets.h"
 
@@ -75,6 +76,7 @@ pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,
 	p->cfg = cfg;
 	p->fd = -1;
 	p->state = PGR_AS_QUEUED;
+	p->deadline = cfg->deadline;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->address, sizeof(res->address), "%s", a->text);
 	res->family = a->family;
@@ -224,6 +226,15 @@ notice_receiver(void *arg, const PGresult *res)
 	char line[PGR_DETAIL_LEN], *raw, *n;
 	size_t old;
 
+	/*
+	 * A FATAL that comes while no query runs (an idle session ended by
+	 * the server: idle_session_timeout, an administrator) reaches libpq as
+	 * a notice; its SQLSTATE says who ended it.
+	 */
+	if (sev != NULL && code != NULL && strlen(code) == 5 &&
+	    (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0) &&
+	    strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5)
+		memcpy(p->fatal_sqlstate, code, 6);
 	if (r->nnotices++ >= PGR_MAX_NOTICES)
 		return;
 	/* Whole, so that the scrub sees every secret whole before the cut. */
@@ -353,18 +364,25 @@ query_fail(struct pgr_probe *p, enum pgr_err code, const char *msg)
 	probe_finish(p);
 }
 
-static void
-query_arm(struct pgr_probe *p)
+/* Flush what libpq holds and wait for the answer (and for room, if it still holds some). */
+static int
+session_arm(struct pgr_probe *p)
 {
 	int r = PQflush(p->conn);
 
-	if (r < 0) {
-		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
-		return;
-	}
+	if (r < 0)
+		return -1;
 	p->sending = r == 1;
 	p->fd = PQsocket(p->conn);
 	p->events = (short)(POLLIN | (p->sending ? POLLOUT : 0));
+	return 0;
+}
+
+static void
+query_arm(struct pgr_probe *p)
+{
+	if (session_arm(p) != 0)
+		query_fail(p, PGR_QUERY_ERROR, PQerrorMessage(p->conn));
 }
 
 static void
@@ -383,6 +401,8 @@ query_send(struct pgr_probe *p)
 	query_arm(p);
 }
 
+static bool idle_begin(struct pgr_probe *p);
+
 static void
 query_finished(struct pgr_probe *p)
 {
@@ -399,13 +419,16 @@ query_finished(struct pgr_probe *p)
 	}
 	if (p->queries >= p->cfg->count) {
 		q->status = PGR_OK;
-		probe_finish(p);
+		if (!idle_begin(p))
+			probe_finish(p);
 		return;
 	}
 	query_send(p);
 }
 
 static unsigned long long bytes_received(const struct pgr_probe *p);
+static void idle_end(struct pgr_probe *p, enum pgr_idle_status st, int e,
+    const char *msg);
 
 /*
  * libpq's read goes on while the socket has data and its buffer has room,
@@ -432,7 +455,7 @@ meter_read(BIO *b, char *out, int len)
 
 	BIO_clear_retry_flags(b);
 	if (p->read_left <= 0 || bytes_received(p) > MAX_SESSION_BYTES ||
-	    (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline)) {
+	    (p->deadline > 0 && pgr_now_ms() >= p->deadline)) {
 		BIO_set_retry_read(b);
 		return -1;
 	}
@@ -508,12 +531,17 @@ meter_tls(struct pgr_probe *p)
 static bool
 session_over(struct pgr_probe *p)
 {
+	static const char flood[] = "the server sent more than 16 MiB "
+	    "on this connection (a smoke-test query takes a few hundred bytes)";
+
 	if (bytes_received(p) > MAX_SESSION_BYTES) {
-		query_fail(p, PGR_QUERY_ERROR, "the server sent more than 16 MiB "
-		    "on this connection (a smoke-test query takes a few hundred bytes)");
+		if (pgr_probe_idling(p))
+			idle_end(p, PGR_IDLE_ERROR, 0, flood);
+		else
+			query_fail(p, PGR_QUERY_ERROR, flood);
 		return true;
 	}
-	if (p->cfg->deadline > 0 && pgr_now_ms() >= p->cfg->deadline) {
+	if (p->deadline > 0 && pgr_now_ms() >= p->deadline) {
 		pgr_probe_expire(p);
 		return true;
 	}
@@ -582,6 +610,199 @@ query_step(struct pgr_probe *p, short revents)
 	}
 }
 
+/* Non-blocking, the read meter in place: ready for queries. */
+static bool
+session_ready(struct pgr_probe *p)
+{
+	if (PQsetnonblocking(p->conn, 1) != 0)
+		return false;
+	if (!p->metered)
+		meter_tls(p);
+	p->metered = true;
+	return true;
+}
+
+/* ---- --idle: one session per port left idle, then queried again ---- */
+
+static void
+idle_end(struct pgr_probe *p, enum pgr_idle_status st, int e, const char *msg)
+{
+	struct pgr_idle_result *d = &p->res->idle;
+	char sqlstate[6];
+
+	d->status = st;
+	d->ms = since(p);
+	d->err_no = e;
+	pgr_pgmsg_parse(msg, p->target->password, sqlstate, d->message,
+	    sizeof(d->message));
+	memcpy(d->sqlstate, sqlstate[0] ? sqlstate : p->fatal_sqlstate, 6);
+	probe_finish(p);
+}
+
+static enum pgr_idle_status
+idle_errno_status(int e)
+{
+	return e == ECONNRESET ? PGR_IDLE_RESET :
+	    e == ETIMEDOUT ? PGR_IDLE_TIMEOUT : e == EPIPE ? PGR_IDLE_EOF :
+	    PGR_IDLE_ERROR;
+}
+
+/*
+ * Did the connection end?  Asked of the socket before libpq reads it: a
+ * pending error (a reset; ETIMEDOUT when keepalive probes or
+ * tcp_user_timeout gave up) is taken by the first read, and after it the
+ * socket only says end of file.  True when the attempt ended here.
+ */
+static bool
+idle_cut_seen(struct pgr_probe *p)
+{
+	socklen_t len = sizeof(int);
+	int fd = PQsocket(p->conn), e = 0;
+	char b;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0) {
+		idle_end(p, idle_errno_status(e), e, e == ETIMEDOUT ?
+		    "the kernel gave up on the connection (keepalive probes or "
+		    "tcp_user_timeout went unanswered)" : strerror(e));
+		return true;
+	}
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0) {
+		idle_end(p, PGR_IDLE_EOF, 0, p->fatal_sqlstate[0] ?
+		    "the server ended the session and closed the connection" :
+		    "the connection was closed (FIN) while the session was idle");
+		return true;
+	}
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		e = errno;
+		idle_end(p, idle_errno_status(e), e, strerror(e));
+		return true;
+	}
+	return false;
+}
+
+/* A failure libpq reported: how the connection ended, else its words. */
+static void
+idle_fail(struct pgr_probe *p, const char *msg)
+{
+	if (!idle_cut_seen(p))
+		idle_end(p, PGR_IDLE_ERROR, 0, msg);
+}
+
+/*
+ * The first attempt on each port whose login and queries all succeeded
+ * keeps its session: a session known good before the wait, so that a cut
+ * is not mistaken for a session that never worked.  True when it does.
+ */
+static bool
+idle_begin(struct pgr_probe *p)
+{
+	struct pgr_idle_result *d = &p->res->idle;
+
+	if (p->cfg->idle_ms <= 0 || p->idle_claim == NULL ||
+	    __atomic_exchange_n(p->idle_claim, 1, __ATOMIC_ACQ_REL) != 0)
+		return false;
+	d->seconds = p->cfg->idle_ms / 1000.0;
+	d->start_ms = since(p);
+	if (!session_ready(p)) {
+		idle_end(p, PGR_IDLE_ERROR, 0, "out of memory");
+		return true;
+	}
+	p->state = PGR_AS_IDLE;
+	p->deadline = p->cfg->idle_deadline;
+	p->wake = pgr_now_ms() + p->cfg->idle_ms;
+	/* Nothing is sent; the server or the path may still end it. */
+	p->fd = PQsocket(p->conn);
+	p->events = POLLIN;
+	return true;
+}
+
+static void
+idle_arm(struct pgr_probe *p)
+{
+	if (session_arm(p) != 0)
+		idle_fail(p, PQerrorMessage(p->conn));
+}
+
+static void
+idle_step(struct pgr_probe *p, short revents)
+{
+	if (revents & (POLLIN | POLLERR | POLLHUP)) {
+		if (idle_cut_seen(p))
+			return;
+		/* A notice, or the FATAL before a close: libpq takes it in. */
+		p->read_left = READ_SLICE;
+		if (!PQconsumeInput(p->conn)) {
+			idle_fail(p, PQerrorMessage(p->conn));
+			return;
+		}
+		if (session_over(p))
+			return;
+	}
+	if (p->wake == 0 || pgr_now_ms() < p->wake)
+		return;
+	p->wake = 0;
+	p->state = PGR_AS_IDLE_QUERY;
+	p->qerror = false;
+	if (!PQsendQuery(p->conn, p->cfg->query)) {
+		idle_fail(p, PQerrorMessage(p->conn));
+		return;
+	}
+	PQsetSingleRowMode(p->conn);
+	idle_arm(p);
+}
+
+static void
+idle_query_step(struct pgr_probe *p, short revents)
+{
+	PGresult *res;
+
+	if (p->sending && (revents & POLLOUT)) {
+		idle_arm(p);
+		if (p->state == PGR_AS_DONE)
+			return;
+	}
+	if (!(revents & (POLLIN | POLLERR | POLLHUP)))
+		return;
+	if (idle_cut_seen(p))
+		return;
+	p->read_left = READ_SLICE;
+	if (!PQconsumeInput(p->conn)) {
+		idle_fail(p, PQerrorMessage(p->conn));
+		return;
+	}
+	if (session_over(p))
+		return;
+	while (p->state == PGR_AS_IDLE_QUERY && !PQisBusy(p->conn)) {
+		ExecStatusType st;
+
+		if ((res = PQgetResult(p->conn)) == NULL) {
+			if (p->qerror)
+				idle_end(p, PGR_IDLE_ERROR, 0, p->idle_error);
+			else
+				idle_end(p, PGR_IDLE_OK, 0, "");
+			return;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+			PQclear(res);
+			idle_end(p, PGR_IDLE_ERROR, 0,
+			    "the server answered with COPY; pgreach times plain queries only");
+			return;
+		}
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
+		    st != PGRES_SINGLE_TUPLE && !p->qerror) {
+			p->qerror = true;
+			snprintf(p->idle_error, sizeof(p->idle_error), "%s",
+			    PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+}
+
 static void
 queries_begin(struct pgr_probe *p)
 {
@@ -592,15 +813,15 @@ queries_begin(struct pgr_probe *p)
 		    sizeof(p->res->login.server_version), v, NULL);
 	if (p->cfg->count <= 0) {
 		p->res->query.status = PGR_SKIPPED;
-		probe_finish(p);
+		if (!idle_begin(p))
+			probe_finish(p);
 		return;
 	}
 	p->qtimes = calloc((size_t)p->cfg->count, sizeof(*p->qtimes));
-	if (p->qtimes == NULL || PQsetnonblocking(p->conn, 1) != 0) {
+	if (p->qtimes == NULL || !session_ready(p)) {
 		query_fail(p, PGR_QUERY_ERROR, "out of memory");
 		return;
 	}
-	meter_tls(p);
 	p->state = PGR_AS_QUERY;
 	query_send(p);
 }
@@ -669,6 +890,7 @@ advance(struct pgr_probe *p, ConnStatusType after)
 		p->tcp_done = true;
 		r->tcp.status = PGR_OK;
 		r->tcp.ms = since(p);
+		pgr_keepalive_read_socket(PQsocket(p->conn), &r->keepalive);
 	}
 	if (p->tcp_done && after == CONNECTION_SSL_STARTUP)
 		p->tls_seen = true;
@@ -994,9 +1216,21 @@ pgr_probe_step(struct pgr_probe *p, short revents)
 	case PGR_AS_QUERY:
 		query_step(p, revents);
 		break;
+	case PGR_AS_IDLE:
+		idle_step(p, revents);
+		break;
+	case PGR_AS_IDLE_QUERY:
+		idle_query_step(p, revents);
+		break;
 	default:
 		break;
 	}
+}
+
+bool
+pgr_probe_idling(const struct pgr_probe *p)
+{
+	return p->state == PGR_AS_IDLE || p->state == PGR_AS_IDLE_QUERY;
 }
 
 void
@@ -1047,6 +1281,17 @@ pgr_probe_expire(struct pgr_probe *p)
 		    "%d of %d queries done before the deadline", p->queries,
 		    p->cfg->count);
 		break;
+	case PGR_AS_IDLE:
+		/* Only a run cut short (serve's shutdown, no memory) ends a wait. */
+		idle_end(p, PGR_IDLE_ERROR, 0, "the run ended before the wait was over");
+		return;
+	case PGR_AS_IDLE_QUERY:
+		/*
+		 * Nothing came back, no reset, no end of file: the flow was
+		 * forgotten by something on the path and its packets are lost.
+		 */
+		idle_end(p, PGR_IDLE_TIMEOUT, 0, "no answer to the query sent after the wait, before the deadline");
+		return;
 	default:
 		return;
 	}

@@ -22,6 +22,13 @@ struct pgr_attempt_cfg {
 	int		 count;
 	struct pgr_tlsv	*tlsv;
 	double		 deadline;	/* pgr_now_ms() the run ends at; 0: none */
+	/*
+	 * --idle: the wait (0: none), and when the query after it must be
+	 * answered by: the run's deadline plus the wait, so no run passes
+	 * --timeout plus --idle.
+	 */
+	double		 idle_ms;
+	double		 idle_deadline;
 };
 
 enum pgr_attempt_state {
@@ -29,6 +36,8 @@ enum pgr_attempt_state {
 	PGR_AS_CONNECTING,	/* libpq: tcp, tls, login */
 	PGR_AS_CLASSIFY,	/* bare connect to learn why tcp failed */
 	PGR_AS_QUERY,
+	PGR_AS_IDLE,		/* --idle: the session waits, nothing sent */
+	PGR_AS_IDLE_QUERY,	/* ... then is queried once more */
 	PGR_AS_DONE
 };
 
@@ -52,6 +61,18 @@ struct pgr_probe {
 	char			 libpq_error[PGR_DETAIL_LEN];
 	int			 read_left;	/* TLS bytes this step may still read */
 	bool			 auth_seen;	/* the first auth request was looked at */
+	double			 deadline;	/* this probe's: cfg's, or the idle one */
+	/*
+	 * --idle: the flag its target's attempts share (the first to claim
+	 * it is the session kept idle; atomic, steps run on several
+	 * threads), and when the loop must step it without an event (0: never).
+	 */
+	int			*idle_claim;
+	double			 wake;
+	bool			 metered;	/* the TLS read meter is in place */
+	char			 fatal_sqlstate[6];	/* of a FATAL the server sent unasked */
+	bool			 qerror;	/* the query after the wait failed */
+	char			 idle_error[PGR_DETAIL_LEN];
 };
 
 void	pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,
@@ -59,6 +80,8 @@ void	pgr_probe_init(struct pgr_probe *p, struct pgr_attempt *res,
 	    const struct pgr_attempt_cfg *cfg);
 void	pgr_probe_start(struct pgr_probe *p);
 void	pgr_probe_step(struct pgr_probe *p, short revents);
+/* The probe holds the session kept idle (--idle): the run's deadline is not its own. */
+bool	pgr_probe_idling(const struct pgr_probe *p);
 /* The deadline came: the phase under way times out, the rest are skipped. */
 void	pgr_probe_expire(struct pgr_probe *p);
 

@@ -20,10 +20,14 @@
 #include "probes/clock.h"
 #include "probes/dns.h"
 #include "probes/engine.h"
+#include "probes/keepalive.h"
 #include "probes/tlsinfo.h"
 #include "probes/workers.h"
 
 struct engine;
+struct slot;
+
+static void step(struct engine *e, struct slot *s, short revents);
 
 /*
  * DNS lookups in flight at once.  Each is an A and an AAAA query on the
@@ -54,6 +58,9 @@ struct engine {
 	struct pgr_attempt_cfg	 cfg;
 	struct target_ctx	*tctx;
 	double			 t0, deadline;
+	double			 idle_deadline;	/* --idle: the idle sessions' */
+	bool			 over;		/* deadline passed; idle sessions go on */
+	int			*idle_claim;	/* per target: its idle session is taken */
 	struct slot		**probes;
 	size_t			 nprobes, cap;
 	size_t			 next;		/* first probe not yet started */
@@ -88,6 +95,7 @@ add_probe(struct engine *e, struct pgr_attempt *res, size_t target,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	pgr_probe_init(&p->probe, res, &e->rep->targets[target], a, &e->cfg);
+	p->probe.idle_claim = &e->idle_claim[target];
 	p->job.arg = &p->probe;
 	e->probes[e->nprobes++] = p;
 	return 0;
@@ -236,8 +244,13 @@ grow_pfd(struct engine *e, size_t need)
 	return 0;
 }
 
+/*
+ * The run's deadline: lookups and every probe end, except (keep_idle) the
+ * sessions kept idle, whose deadline is later.  Nothing queued starts
+ * after it.
+ */
 static void
-expire_all(struct engine *e)
+expire_all(struct engine *e, bool keep_idle)
 {
 	size_t i;
 
@@ -252,7 +265,55 @@ expire_all(struct engine *e)
 	}
 	e->next_lookup = e->rep->ntargets;
 	for (i = 0; i < e->nprobes; i++)
-		pgr_probe_expire(&e->probes[i]->probe);
+		if (!keep_idle || !pgr_probe_idling(&e->probes[i]->probe))
+			pgr_probe_expire(&e->probes[i]->probe);
+	e->next = e->nprobes;
+}
+
+static bool
+idling(const struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->next; i++)
+		if (e->probes[i]->busy || pgr_probe_idling(&e->probes[i]->probe))
+			return true;
+	return false;
+}
+
+/* An idle session's wait is over: it is stepped without an event. */
+static void
+wake_due(struct engine *e)
+{
+	double now = pgr_now_ms();
+	size_t i;
+
+	for (i = 0; i < e->next; i++) {
+		struct slot *s = e->probes[i];
+
+		if (!s->busy && s->probe.state != PGR_AS_DONE && s->probe.wake > 0 &&
+		    now >= s->probe.wake)
+			step(e, s, 0);
+	}
+}
+
+/* ms until the first idle session's wait is over, at most max. */
+static int
+wake_ms(const struct engine *e, int max)
+{
+	double now = pgr_now_ms(), d;
+	size_t i;
+
+	for (i = 0; i < e->next; i++) {
+		const struct slot *s = e->probes[i];
+
+		if (s->busy || s->probe.state == PGR_AS_DONE || s->probe.wake <= 0)
+			continue;
+		d = ceil(s->probe.wake - now);
+		if (d < max)
+			max = d > 0 ? (int)d : 0;
+	}
+	return max;
 }
 
 /* Take back the probes whose step is done. */
@@ -338,20 +399,29 @@ turn(struct engine *e)
 	    e->next_lookup == e->rep->ntargets && !source_pending(e))
 		return false;
 	now = pgr_now_ms();
-	left = e->deadline - now;
-	if (left <= 0 || e->failed != 0) {
+	if (e->failed != 0 || (e->over && now >= e->idle_deadline)) {
 		recall_all(e);
-		expire_all(e);
-		if (e->o->source != NULL)
+		expire_all(e, false);
+		if (!e->over && e->o->source != NULL)
 			e->o->source->expire(e->o->source->arg);
 		return false;
 	}
+	if (!e->over && now >= e->deadline) {
+		recall_all(e);
+		expire_all(e, true);
+		if (e->o->source != NULL)
+			e->o->source->expire(e->o->source->arg);
+		e->over = true;
+	}
+	if (e->over && !idling(e))
+		return false;
+	left = (e->over ? e->idle_deadline : e->deadline) - now;
 	if (grow_pfd(e, active + 17 + SOURCE_FDS) != 0) {
 		e->failed = ENOMEM;
 		return true;
 	}
 	nd = pgr_dns_pollfds(e->dns, e->pfd, 16);
-	ns = e->o->source != NULL ?
+	ns = e->o->source != NULL && !e->over ?
 	    e->o->source->pollfds(e->o->source->arg, e->pfd + nd, SOURCE_FDS) : 0;
 	n = nd + ns;
 	if (e->pool != NULL) {
@@ -370,8 +440,9 @@ turn(struct engine *e)
 		e->pfd_probe[n++] = i;
 	}
 	wait = pgr_dns_wait_ms(e->dns, (int)ceil(left));
-	if (e->o->source != NULL)
+	if (e->o->source != NULL && !e->over)
 		wait = e->o->source->wait_ms(e->o->source->arg, wait);
+	wait = wake_ms(e, wait);
 	if (e->o->progress != NULL) {
 		if (now - e->last_progress >= 100) {
 			size_t done = 0;
@@ -391,7 +462,7 @@ turn(struct engine *e)
 		return true;
 	}
 	pgr_dns_process(e->dns, e->pfd, nd);
-	if (e->o->source != NULL)
+	if (e->o->source != NULL && !e->over)
 		e->o->source->process(e->o->source->arg, e->pfd + nd, ns);
 	i = nd + ns;
 	if (e->pool != NULL && e->pfd[i++].revents != 0)
@@ -399,6 +470,7 @@ turn(struct engine *e)
 	for (; r > 0 && i < n; i++)
 		if (e->pfd[i].revents != 0)
 			step(e, e->probes[e->pfd_probe[i]], e->pfd[i].revents);
+	wake_due(e);
 	return true;
 }
 
@@ -416,6 +488,7 @@ engine_free(struct engine *e)
 	free(e->tctx);
 	free(e->leader);
 	free(e->resolved);
+	free(e->idle_claim);
 	pgr_dns_free(e->dns);
 	pgr_tlsv_free(e->tlsv);
 }
@@ -445,17 +518,24 @@ pgr_engine_run(struct pgr_report *rep, const struct pgr_run_opts *o, char *err,
 	/* The clock starts once the libraries are set up, at the first lookup. */
 	e.t0 = pgr_now_ms();
 	e.deadline = e.t0 + o->timeout_s * 1000.0;
+	e.idle_deadline = e.deadline + (o->idle_s > 0 ? o->idle_s * 1000.0 : 0);
 	clock_gettime(CLOCK_REALTIME, &rep->started_at);
+	/* This namespace's default keepalive idle: what the URL does not set. */
+	rep->tcp_keepalive_time = pgr_keepalive_sysctl_read(PGR_SYSCTL_KEEPALIVE_TIME);
+	if (rep->tcp_keepalive_time < 0)
+		rep->tcp_keepalive_time = 0;
 	if (o->source != NULL)
 		o->source->start(o->source->arg, e.t0, e.deadline);
 	e.cfg = (struct pgr_attempt_cfg){ o->sslmode, o->sslrootcert, o->query,
-	    o->count, e.tlsv, e.deadline };
+	    o->count, e.tlsv, e.deadline,
+	    o->idle_s > 0 ? o->idle_s * 1000.0 : 0, e.idle_deadline };
 	rep->results = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*rep->results));
 	e.tctx = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.tctx));
 	e.leader = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.leader));
 	e.resolved = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.resolved));
+	e.idle_claim = calloc(rep->ntargets ? rep->ntargets : 1, sizeof(*e.idle_claim));
 	if (rep->results == NULL || e.tctx == NULL || e.leader == NULL ||
-	    e.resolved == NULL) {
+	    e.resolved == NULL || e.idle_claim == NULL) {
 		snprintf(err, errlen, "out of memory");
 		engine_free(&e);
 		return -1;

@@ -47,6 +47,13 @@ struct pgr_run_opts {
 			    size_t dns_pending, double elapsed_ms);
 	void		*progress_arg;
 	const struct pgr_run_source *source;	/* NULL: none */
+	/*
+	 * --idle: once its queries are done, the first session on each
+	 * target (port) waits this long and is queried again, under a
+	 * deadline of timeout_s + idle_s; every other phase keeps timeout_s.
+	 * 0: no wait.
+	 */
+	double		 idle_s;
 };
 
 /*

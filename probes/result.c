@@ -85,6 +85,29 @@ pgr_phase_name(enum pgr_phase p)
 	return (unsigned)p < PGR_PH__COUNT ? names[p] : "none";
 }
 
+static const char *const idle_names[PGR_IDLE__COUNT] = {
+	[PGR_IDLE_NONE] = "none", [PGR_IDLE_OK] = "ok",
+	[PGR_IDLE_TIMEOUT] = "timeout", [PGR_IDLE_RESET] = "reset",
+	[PGR_IDLE_EOF] = "eof", [PGR_IDLE_ERROR] = "error",
+};
+
+const char *
+pgr_idle_status_name(enum pgr_idle_status s)
+{
+	return (unsigned)s < PGR_IDLE__COUNT ? idle_names[s] : "invalid";
+}
+
+int
+pgr_idle_status_from_name(const char *name)
+{
+	int s;
+
+	for (s = 0; s < PGR_IDLE__COUNT; s++)
+		if (strcmp(idle_names[s], name) == 0)
+			return s;
+	return -1;
+}
+
 const char *
 pgr_role_name(enum pgr_role r)
 {

@@ -189,6 +189,51 @@ struct pgr_query_result {
 	char	message[PGR_DETAIL_LEN];
 };
 
+/*
+ * The TCP keepalive the kernel applies to the attempt's socket, read back
+ * with getsockopt() once it connected: libpq sets SO_KEEPALIVE (keepalives=1
+ * is its default) and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and TCP_USER_TIMEOUT
+ * only when the URL gives them, so the rest are the client namespace's
+ * net.ipv4.tcp_keepalive_* defaults.
+ */
+struct pgr_keepalive_result {
+	bool	known;			/* read from a connected socket */
+	bool	enabled;		/* SO_KEEPALIVE */
+	int	idle_s;			/* TCP_KEEPIDLE */
+	int	interval_s;		/* TCP_KEEPINTVL */
+	int	count;			/* TCP_KEEPCNT */
+	int	user_timeout_ms;	/* TCP_USER_TIMEOUT, 0: the kernel's retries */
+};
+
+/*
+ * --idle: one session per port, once its queries are done, is left idle
+ * for the asked time and then queried again.  A middlebox that forgets
+ * idle flows (PrivateLink, NLB and NAT gateways after 350 s) shows as a
+ * query that gets no answer (timeout), a reset, or an end of file.
+ */
+enum pgr_idle_status {
+	PGR_IDLE_NONE = 0,	/* this attempt was not the one kept idle */
+	PGR_IDLE_OK,		/* the query after the wait was answered */
+	PGR_IDLE_TIMEOUT,	/* no answer before the deadline: a silent cut */
+	PGR_IDLE_RESET,		/* ECONNRESET: the flow was cut with a reset */
+	PGR_IDLE_EOF,		/* the connection was closed (FIN) */
+	PGR_IDLE_ERROR,		/* the query failed on a live session, or another error */
+	PGR_IDLE__COUNT
+};
+const char *pgr_idle_status_name(enum pgr_idle_status s);	/* "ok", "timeout", ... */
+/* The status called name (PGR_IDLE_NONE for none): -1 if unknown. */
+int	pgr_idle_status_from_name(const char *name);
+
+struct pgr_idle_result {
+	enum pgr_idle_status status;
+	double	seconds;		/* the wait asked for */
+	double	start_ms;		/* the wait began (queries done), from the attempt's start */
+	double	ms;			/* the query after it ended, or the cut was seen */
+	int	err_no;			/* of a reset or a kernel timeout, 0 otherwise */
+	char	sqlstate[6];
+	char	message[PGR_DETAIL_LEN];
+};
+
 /* One address x port: tcp -> tls -> login -> query, on one libpq connection. */
 struct pgr_attempt {
 	char	address[PGR_ADDRSTRLEN];
@@ -199,6 +244,8 @@ struct pgr_attempt {
 	struct pgr_tls_result	tls;
 	struct pgr_login_result	login;
 	struct pgr_query_result	query;
+	struct pgr_keepalive_result keepalive;
+	struct pgr_idle_result	idle;
 	/*
 	 * The server's NoticeResponses (login and queries), the first
 	 * PGR_MAX_NOTICES of them, each cleaned into one line ("NOTICE 01000:
@@ -245,6 +292,12 @@ struct pgr_report {
 	size_t	ntargets;
 	struct pgr_target *targets;	/* owned */
 	struct pgr_target_result *results;	/* parallel to targets */
+	/*
+	 * The client namespace's net.ipv4.tcp_keepalive_time, seconds (Linux's
+	 * default is 7200); 0 unknown.  With the URL's keepalives and
+	 * keepalives_idle it gives the keepalive idle of every connection.
+	 */
+	int	tcp_keepalive_time;
 	char	**argv;			/* command line, redacted */
 	int	argc;
 };

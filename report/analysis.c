@@ -15,6 +15,7 @@
 
 #include "report/analysis.h"
 #include "report/diagnose.h"
+#include "report/idle.h"
 
 #define NO_PHASE PGR_PH__COUNT
 
@@ -94,6 +95,8 @@ steps_of(enum pgr_code c)
 	case PGR_F_SESSION_SLOW:
 		return LOGIN_STEPS;
 	case PGR_F_QUERY_ERROR: case PGR_F_QUERY_TIMEOUT: case PGR_F_QUERY_SLOW:
+	case PGR_F_IDLE_CUT: case PGR_F_IDLE_SESSION_ENDED:
+	case PGR_F_KEEPALIVE_IDLE_LONG:
 		return S(QUERY);
 	default:
 		return 0;
@@ -565,7 +568,9 @@ apply_finding(const struct pgr_analysis *an, const struct pgr_host *h,
 	enum pgr_step_port port = step_defs[it->step].port;
 
 	if (f == NULL || it->possible || (f->code != PGR_F_TLS_OLD &&
-	    f->code != PGR_F_SESSION_SLOW && f->code != PGR_F_QUERY_SLOW))
+	    f->code != PGR_F_SESSION_SLOW && f->code != PGR_F_QUERY_SLOW &&
+	    f->code != PGR_F_IDLE_CUT && f->code != PGR_F_IDLE_SESSION_ENDED &&
+	    f->code != PGR_F_KEEPALIVE_IDLE_LONG))
 		return;
 	if ((port == PGR_SP_POSTGRES && f->target != h->pg) ||
 	    (port == PGR_SP_PGBOUNCER && f->target != h->bouncer))
@@ -726,6 +731,7 @@ pgr_analyze(struct pgr_analysis *an, const struct pgr_report *r,
 		goto oom;
 	pgr_diagnose(r, an->hosts, an->nhosts, o, &an->findings);
 	pgr_thresholds_apply(r, &an->thr, an->host_of, &an->findings);
+	pgr_idle_apply(r, an->hosts, an->nhosts, o, &an->findings);
 	if (an->findings.oom)
 		goto oom;
 	pgr_findings_sort(&an->findings, 0);

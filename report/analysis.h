@@ -98,6 +98,7 @@ struct pgr_analysis_opts {
 	bool		 vpc_given;		/* --vpc-cidr was given */
 	const char	*sslmode;		/* the run's default sslmode */
 	const struct pgr_thresholds *thr;	/* NULL: the defaults */
+	double		 idle_s;		/* --idle asked for; 0: not */
 };
 
 struct pgr_analysis {

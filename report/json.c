@@ -141,6 +141,33 @@ notices_json(const struct pgr_attempt *a)
 	return v;
 }
 
+/* The keepalive the kernel applied to the socket; null if it never connected. */
+static json_t *
+keepalive_json(const struct pgr_keepalive_result *k)
+{
+	if (!k->known)
+		return json_null();
+	return json_pack("{s:b,s:i,s:i,s:i,s:o}", "enabled", k->enabled,
+	    "idle_s", k->idle_s, "interval_s", k->interval_s, "count", k->count,
+	    "user_timeout_ms", k->user_timeout_ms > 0 ?
+	    json_integer(k->user_timeout_ms) : json_null());
+}
+
+/* --idle: only the session kept idle has one; null elsewhere. */
+static json_t *
+idle_json(const struct pgr_idle_result *d)
+{
+	if (d->status == PGR_IDLE_NONE)
+		return json_null();
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "status", pgr_idle_status_name(d->status),
+	    "seconds", json_real(d->seconds),
+	    "start_ms", ms(d->start_ms), "ms", ms(d->ms),
+	    "errno", d->err_no ? json_integer(d->err_no) : json_null(),
+	    "sqlstate", str_or_null(d->sqlstate),
+	    "error", d->status != PGR_IDLE_OK ? str_or_null(d->message) : json_null());
+}
+
 static json_t *
 attempt_json(const struct pgr_attempt *a)
 {
@@ -152,7 +179,7 @@ attempt_json(const struct pgr_attempt *a)
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}"
 	    ",s:{s:s,s:o,s:o,s:o,s:o,s:o,s:o}"
-	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
+	    ",s:{s:s,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o}",
 	    "address", a->address, "local_address", str_or_null(a->local),
 	    "family", a->family,
 	    "start_ms", ms(a->start_ms),
@@ -196,7 +223,9 @@ attempt_json(const struct pgr_attempt *a)
 	    "max_ms", qstats ? ms(q->max_ms) : json_null(),
 	    "sqlstate", str_or_null(q->sqlstate),
 	    "message", str_or_null(q->message),
-	    "notices", notices_json(a));
+	    "notices", notices_json(a),
+	    "keepalive", keepalive_json(&a->keepalive),
+	    "idle", idle_json(&a->idle));
 }
 
 static json_t *
@@ -274,13 +303,15 @@ pgr_write_json(FILE *f, const struct pgr_analysis *an, const struct pgr_write_op
 		json_array_append_new(targets, target_json(&r->targets[i], &r->results[i]));
 	for (i = 0; i < an->findings.n; i++)
 		json_array_append_new(findings, finding_json(&an->findings.v[i]));
-	root = json_pack("{s:s,s:s,s:i,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:o,s:o,s:o}",
+	root = json_pack("{s:s,s:s,s:i,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:o,s:o,s:o,s:o}",
 	    "schema", "pgreach/1", "status", pgr_severity_name(an->status),
 	    "exit_code", exit_codes[an->status], "started_at", started,
 	    "duration_ms", ms(r->duration_ms),
 	    "versions", "pgreach", v.pgreach, "libpq", v.libpq,
 	    "openssl", v.openssl, "c-ares", v.cares,
-	    "targets", targets, "checklist", checklist_json(an), "findings", findings);
+	    "targets", targets, "checklist", checklist_json(an), "findings", findings,
+	    "tcp_keepalive_time_s", r->tcp_keepalive_time > 0 ?
+	    json_integer(r->tcp_keepalive_time) : json_null());
 	if (root == NULL)
 		return -1;
 	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |

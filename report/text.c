@@ -287,6 +287,26 @@ phase_line(FILE *f, const struct pgr_write_opts *o, const struct pgr_attempt *a,
 	fputc('\n', f);
 }
 
+/* --idle: the session kept idle, then queried again. */
+static void
+idle_line(FILE *f, const struct pgr_write_opts *o, const struct pgr_attempt *a)
+{
+	const struct pgr_idle_result *d = &a->idle;
+	bool ok = d->status == PGR_IDLE_OK;
+	char ms[24], w[24];
+
+	fprintf(f, "    %-6s %s%-12s%s", "idle", paint(o, ok ? GREEN : RED),
+	    pgr_idle_status_name(d->status), paint(o, RESET));
+	if (o->verbose >= 2)
+		fprintf(f, " %9s ms (+%s)", pgr_format_ms(d->ms, ms, sizeof(ms)),
+		    pgr_format_ms(d->ms - d->start_ms, w, sizeof(w)));
+	fprintf(f, "  %.0f s idle, then %s", d->seconds, ok ? "the query was answered" :
+	    d->message[0] ? d->message : "no answer");
+	if (d->sqlstate[0])
+		fprintf(f, " (SQLSTATE %s)", d->sqlstate);
+	fputc('\n', f);
+}
+
 static void
 target_text(FILE *f, const struct pgr_write_opts *o, const struct pgr_target *t,
     const struct pgr_target_result *tr)
@@ -324,6 +344,8 @@ target_text(FILE *f, const struct pgr_write_opts *o, const struct pgr_target *t,
 		phase_line(f, o, a, PGR_PH_TLS, a->tcp.ms);
 		phase_line(f, o, a, PGR_PH_LOGIN, a->tls.ms);
 		phase_line(f, o, a, PGR_PH_QUERY, a->login.ms);
+		if (a->idle.status != PGR_IDLE_NONE)
+			idle_line(f, o, a);
 	}
 }
 

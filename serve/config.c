@@ -196,9 +196,16 @@ module_key(struct parser *p, int k, const char *v)
 			return perr(p, "no_pgbouncer: true or false");
 		return 0;
 	case 6:
-		/* --idle belongs to the probe engine (issue 13); not in this build. */
-		if (strcmp(v, "0") != 0 && strcmp(v, "0s") != 0)
-			return perr(p, "idle: not supported by this build of pgreach");
+		/*
+		 * --idle: a probe then takes idle + timeout, and the scrape
+		 * timeout must cover both (serve/http.c).  0 turns it off.
+		 */
+		if (strcmp(v, "0") == 0 || strcmp(v, "0s") == 0) {
+			m->idle_s = 0;
+			return 0;
+		}
+		if ((m->idle_s = pgr_parse_duration(v)) <= 0 || m->idle_s > 3600)
+			return perr(p, "idle: a duration such as 400s or 7m, at most 1h (0: none)");
 		return 0;
 	case 7:
 		return add_list(p, m->dns_servers, &m->ndns_servers, "dns_server", v);

@@ -166,7 +166,9 @@ printable_name(const char *s)
 
 /*
  * X-Prometheus-Scrape-Timeout-Seconds minus the offset, capped by the
- * module's timeout: the answer must reach Prometheus before it gives up.
+ * module's timeout plus its idle wait: the answer must reach Prometheus
+ * before it gives up.  The wait cannot be shortened (a shorter one proves
+ * nothing), so a header that leaves no time beyond it is refused too.
  * 0 and the budget, or -1 for a header that leaves no time.
  */
 static int
@@ -178,7 +180,7 @@ budget_of(struct pgr_server *s, struct MHD_Connection *c,
 	char *end;
 	double v;
 
-	*budget = m->timeout_s;
+	*budget = m->timeout_s + m->idle_s;
 	if (h == NULL)
 		return 0;
 	errno = 0;
@@ -186,7 +188,7 @@ budget_of(struct pgr_server *s, struct MHD_Connection *c,
 	if (errno != 0 || end == h || *end != '\0' || !isfinite(v) || v <= 0)
 		return 0;	/* not Prometheus's: the module decides */
 	v -= s->scrape_offset_s;
-	if (v < 0.05)
+	if (v < m->idle_s + 0.05)
 		return -1;
 	if (v < *budget)
 		*budget = v;
@@ -234,7 +236,9 @@ route_probe(struct pgr_server *s, struct MHD_Connection *c)
 	if (budget_of(s, c, m, &budget) != 0) {
 		pgr_serve_metrics_count(&s->metrics, PGR_SR_BAD_REQUEST);
 		ret = line(c, MHD_HTTP_BAD_REQUEST, "X-Prometheus-Scrape-Timeout-Seconds "
-		    "leaves no time after the %.2f s offset", s->scrape_offset_s);
+		    "leaves no time after the %.2f s offset%s%g%s", s->scrape_offset_s,
+		    m->idle_s > 0 ? " and module's idle of " : "", m->idle_s > 0 ? m->idle_s : 0,
+		    m->idle_s > 0 ? " s (raise scrape_timeout)" : "");
 		goto out;
 	}
 	/*
@@ -242,7 +246,7 @@ route_probe(struct pgr_server *s, struct MHD_Connection *c)
 	 * (or 1 s): a probe cut to a sliver would time out at TCP and report
 	 * a security group that is fine.  Past that, 503.
 	 */
-	if ((rc = slot_enter(s, t0 + budget - fmin(budget / 2, 1.0))) != 0) {
+	if ((rc = slot_enter(s, t0 + budget - fmin((budget - m->idle_s) / 2, 1.0))) != 0) {
 		pgr_serve_metrics_count(&s->metrics, PGR_SR_OVERLOAD);
 		ret = line(c, MHD_HTTP_SERVICE_UNAVAILABLE, rc == -2 ?
 		    "shutting down" : "no probe slot within the scrape's %.2f s "
@@ -250,7 +254,7 @@ route_probe(struct pgr_server *s, struct MHD_Connection *c)
 		goto out;
 	}
 	/* What the queue left of the budget; never more than the module's. */
-	left = t0 + budget - mono_s();
+	left = t0 + budget - mono_s() - m->idle_s;
 	ran = mono_s();
 	rc = pgr_serve_probe(t, m, left > 0.05 ? left : 0.05, &out, err, sizeof(err));
 	ran = mono_s() - ran;
@@ -316,8 +320,9 @@ route_index(struct pgr_server *s, struct MHD_Connection *c)
 	}
 	fputs("</ul>\n<h2>Modules</h2>\n<ul>\n", f);
 	for (i = 0; i < ref->c.nmodules; i++)
-		fprintf(f, "<li>%s: timeout %gs, count %d</li>\n", ref->c.modules[i].name,
-		    ref->c.modules[i].timeout_s, ref->c.modules[i].count);
+		fprintf(f, "<li>%s: timeout %gs, count %d, idle %gs</li>\n", ref->c.modules[i].name,
+		    ref->c.modules[i].timeout_s, ref->c.modules[i].count,
+		    ref->c.modules[i].idle_s);
 	fputs("</ul>\n</body></html>\n", f);
 	pgr_server_cfg_put(s, ref);
 	if (fclose(f) != 0) {

@@ -198,6 +198,8 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		.vpc = m->vpc, .nvpc = m->nvpc,
 		/* Concurrency comes from the scrapes; one thread per probe. */
 		.workers = 1,
+		/* The wait comes on top of timeout_s: serve/http.c budgets both. */
+		.idle_s = m->idle_s,
 	};
 	region = t->region != NULL ? t->region : getenv("AWS_REGION");
 	if (region != NULL && region[0] == '\0')
@@ -226,6 +228,7 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 	d.vpc_given = m->nvpc > 0;
 	d.sslmode = ro.sslmode;
 	d.thr = &m->thresholds;
+	d.idle_s = m->idle_s;
 	/* The same analysis and the same writer as --format prometheus. */
 	if (pgr_analyze(&an, &rep, &d, err, errlen) != 0) {
 		pgr_evidence_free(&ev);

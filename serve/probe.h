@@ -19,7 +19,8 @@ struct pgr_serve_probe_out {
 };
 
 /*
- * Probe t with m's options within timeout_s.  0, or -1 with one line in
+ * Probe t with m's options within timeout_s, plus m->idle_s when the
+ * module keeps a session idle (--idle).  0, or -1 with one line in
  * err for a probe that could not run (its password source is missing):
  * never the password, never the URL.
  */

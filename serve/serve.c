@@ -234,7 +234,7 @@ parse_options(struct pgr_server *s, int argc, char **argv, const char **listen,
 	return 0;
 }
 
-/* The longest a probe in flight may still take: the largest module timeout. */
+/* The longest a probe in flight may still take: the largest module timeout (plus idle). */
 static double
 longest_timeout(struct pgr_server *s)
 {
@@ -243,8 +243,8 @@ longest_timeout(struct pgr_server *s)
 	size_t i;
 
 	for (i = 0; i < r->c.nmodules; i++)
-		if (r->c.modules[i].timeout_s > m)
-			m = r->c.modules[i].timeout_s;
+		if (r->c.modules[i].timeout_s + r->c.modules[i].idle_s > m)
+			m = r->c.modules[i].timeout_s + r->c.modules[i].idle_s;
 	pgr_server_cfg_put(s, r);
 	return m;
 }

@@ -27,6 +27,7 @@ static const struct cfg_case cases[] = {
 	  "sslmode = verify-full\nsslrootcert = /ca.pem\nno_pgbouncer = yes\n"
 	  "dns_server = 10.0.0.2\ndns_server = 10.0.0.3\nvpc_cidr = 10.0.0.0/16\n"
 	  "warning = 0.5\ncritical = 2\nquery_warning = 0.1\ncert_warning_days = 30\n"
+	  "idle = 6m\n"
 	  "\n[target orders-db]\nurl = host=h port=5432 dbname=d user=u\n"
 	  "password_env = ORDERS_PW\nmodule = fast\nregion = us-east-1\n"
 	  "  ; another comment\r\n", false, true, NULL },
@@ -55,7 +56,10 @@ static const struct cfg_case cases[] = {
 	{ "bad range", "[module m]\nwarning = 10abc\n[target a]\nurl = postgres://h/d\n",
 	  false, false, "module m:" },
 	{ "bad bool", "[module m]\nno_pgbouncer = maybe\n", false, false, "true or false" },
-	{ "idle unsupported", "[module m]\nidle = 30s\n", false, false, "idle: not supported" },
+	{ "idle", "[module m]\nidle = 400s\n[target a]\nurl = postgres://h/d\n", false, true, NULL },
+	{ "idle off", "[module m]\nidle = 0\n[target a]\nurl = postgres://h/d\n", false, true, NULL },
+	{ "bad idle", "[module m]\nidle = soon\n", false, false, ":2: idle: a duration" },
+	{ "idle too long", "[module m]\nidle = 2h\n", false, false, ":2: idle: a duration" },
 	{ "aws", "[target a]\nurl = postgres://h/d\naws = true\n", false, true, NULL },
 	{ "aws not a bool", "[target a]\nurl = postgres://h/d\naws = yes please\n", false, false,
 	  ":3: aws: true or false" },
@@ -130,7 +134,9 @@ START_TEST(test_values)
 	ck_assert_uint_eq(m->nvpc, 1);
 	ck_assert_int_eq(m->cert_warning_days, 30);
 	ck_assert(m->thresholds.warning.set);
+	ck_assert(m->idle_s == 360);
 	ck_assert(pgr_serve_config_module(&c, "default")->timeout_s == 10);
+	ck_assert(pgr_serve_config_module(&c, "default")->idle_s == 0);
 	ck_assert_ptr_null(pgr_serve_config_target(&c, "postgres://h/d"));
 	pgr_serve_config_free(&c);
 }

@@ -15,7 +15,8 @@ def port_of($f): if $f.port != null then $f.port
 	| [
 	  # A finding on one port: that port failed somewhere.
 	  (if $top.port != null and ([ $a[] | select(.port == $p) | select(.tcp.status != "ok"
-		or .tls.status != "ok" or .login.status != "ok" or .query.status != "ok") ] | length == 0)
+		or .tls.status != "ok" or .login.status != "ok" or .query.status != "ok"
+		or (.idle != null and .idle.status != "ok")) ] | length == 0)
 	   then "\($top.code) names port \($p), where nothing failed" else empty end),
 	  # A silent server never answered the SSLRequest.
 	  (if $top.code == "SERVER_SILENT" then
@@ -51,6 +52,12 @@ def port_of($f): if $f.port != null then $f.port
 	  (if $top.code == "PATH_MTU_BLACKHOLE" then
 		$a[] | select(.port == $p and .tls.status == "timeout" and .tls.ssl_answer != "S")
 		| "PATH_MTU_BLACKHOLE, yet \(.address):\(.port) never answered S" else empty end),
+	  # An idle cut: that port's session kept idle did not survive the wait,
+	  # after its queries had been answered.
+	  (if $top.code == "IDLE_CUT" and ([ $a[] | select(.port == $p and .idle != null
+		and (.idle.status == "timeout" or .idle.status == "reset" or .idle.status == "eof")
+		and .query.status == "ok") ] | length == 0)
+	   then "IDLE_CUT, yet no session kept idle on port \($p) was cut" else empty end),
 	  # A port's service down: the other port at that address answers TLS.
 	  (if $top.code == "PORT_SERVICE_DOWN" then
 		$a[] | select(.port == $p and .tcp.status == "refused") | . as $x

@@ -162,6 +162,8 @@ case_load(const char *path, struct pgr_case *k, char *err, size_t errlen)
 	k->o.ev = k->ev.n ? &k->ev : NULL;
 	k->o.sslmode = str(k->c, "sslmode") ? str(k->c, "sslmode") : "require";
 	k->o.thr = &k->thr;
+	/* "idle": the run's --idle in seconds (its keepalive finding warns). */
+	k->o.idle_s = json_number_value(json_object_get(k->c, "idle"));
 	return pgr_analyze(&k->an, &k->r, &k->o, err, errlen);
 }
 

@@ -7,7 +7,7 @@
  *	  "evidence": ["../evidence/vpce-pending-acceptance.json"],
  *	  "region": "us-east-1", "sslmode": "verify-full",
  *	  "cert_warning_days": 14, "warning": "0.5", "critical": "2",
- *	  "query_warning": "0.1", "query_critical": "1",
+ *	  "query_warning": "0.1", "query_critical": "1", "idle": 25,
  *	  "aws": { "region": "us-east-1", "DescribeVpcEndpoints": "../aws/vpce.xml",
  *	           "calls": { "DescribeNetworkAcls": "access_denied" } },
  *	  "expect": ["ENDPOINT_NOT_AVAILABLE"], "causes": ["acceptance"] }

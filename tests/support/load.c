@@ -99,6 +99,39 @@ load_dns(json_t *j, struct pgr_dns_result *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The keepalive the socket had, and the --idle session's outcome (both may be null). */
+static int
+load_idle(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
+{
+	json_t *k = json_object_get(j, "keepalive"), *d = json_object_get(j, "idle");
+	const char *st;
+	int s;
+
+	if (json_is_object(k)) {
+		a->keepalive.known = true;
+		a->keepalive.enabled = json_is_true(json_object_get(k, "enabled"));
+		a->keepalive.idle_s = jint(k, "idle_s");
+		a->keepalive.interval_s = jint(k, "interval_s");
+		a->keepalive.count = jint(k, "count");
+		a->keepalive.user_timeout_ms = jint(k, "user_timeout_ms");
+	}
+	if (!json_is_object(d))
+		return 0;
+	st = jstr(d, "status");
+	if (st == NULL || (s = pgr_idle_status_from_name(st)) <= PGR_IDLE_NONE) {
+		snprintf(err, errlen, "idle: unknown status \"%s\"", st ? st : "(none)");
+		return -1;
+	}
+	a->idle.status = (enum pgr_idle_status)s;
+	a->idle.seconds = jnum(d, "seconds");
+	a->idle.start_ms = jnum(d, "start_ms");
+	a->idle.ms = jnum(d, "ms");
+	a->idle.err_no = jint(d, "errno");
+	copy(a->idle.sqlstate, sizeof(a->idle.sqlstate), jstr(d, "sqlstate"));
+	copy(a->idle.message, sizeof(a->idle.message), jstr(d, "error"));
+	return 0;
+}
+
 static int
 load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 {
@@ -152,7 +185,7 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 	a->query.median_ms = jnum(q, "median_ms");
 	a->query.p95_ms = jnum(q, "p95_ms");
 	a->query.max_ms = jnum(q, "max_ms");
-	return 0;
+	return load_idle(j, a, err, errlen);
 }
 
 static char *
@@ -221,5 +254,6 @@ pgr_report_load(json_t *root, struct pgr_report *r, char *err, size_t errlen)
 		}
 	}
 	r->duration_ms = jnum(root, "duration_ms");
+	r->tcp_keepalive_time = jint(root, "tcp_keepalive_time_s");
 	return 0;
 }
