@@ -8,6 +8,8 @@
  *  - aws ec2 describe-vpc-endpoints: {"VpcEndpoints":[{VpcEndpointId,
  *    VpcEndpointType, VpcId, OwnerId, ServiceName, State, DnsEntries,
  *    Groups, SubnetIds, PrivateDnsEnabled}]}
+ *  - the same as --output text (VPCENDPOINTS lines) or --output table
+ *    (input/aws_cli.c says how they are read)
  *  - aws ec2 describe-security-groups: {"SecurityGroups":[{GroupId,
  *    GroupName, VpcId, IpPermissions:[{IpProtocol, FromPort, ToPort,
  *    IpRanges, Ipv6Ranges, UserIdGroupPairs, PrefixListIds}]}]}
@@ -80,6 +82,7 @@ static const char *const state_names[] = {
 	[PGR_VPCE_FAILED] = "failed",
 	[PGR_VPCE_DELETED] = "deleted",
 	[PGR_VPCE_DELETING] = "deleting",
+	[PGR_VPCE_PARTIAL] = "partial",
 };
 
 const char *
@@ -617,6 +620,11 @@ parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
 	 */
 	header = has_config_header(&t);
 	if (!header) {
+		rc = pgr_ev_parse_vpc_endpoints_text(&t, it, name, err, errlen);
+		if (rc != 0) {
+			text_free(&t);
+			return rc == 1 ? 0 : -1;
+		}
 		rc = pgr_ev_parse_privatelink(&t, it);
 		if (rc == 0) {
 			privatelink_free(&it->u.privatelink);
