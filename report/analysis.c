@@ -370,6 +370,8 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	const struct pgr_ev_privatelink *pl = find_privatelink(ev);
 	const struct pgr_vpce *vpce = ev != NULL && ep->is_endpoint ?
 	    pgr_evidence_find_vpce(ev, ep->id) : NULL;
+	const struct pgr_pl_connection *pc = ep->is_endpoint ?
+	    pgr_evidence_find_connection(ev, ep->id) : NULL;
 	const char *region = an->o->region;
 
 	if (it[PGR_STEP_PROVISIONED].finding < 0) {
@@ -399,6 +401,10 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 		if (vpce != NULL)
 			set(&it[PGR_STEP_AVAILABLE], vpce->state == PGR_VPCE_AVAILABLE ?
 			    PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s", pgr_vpce_state_name(vpce->state));
+		else if (pc != NULL && pc->state != PGR_VPCE_UNKNOWN)
+			set(&it[PGR_STEP_AVAILABLE], pc->state == PGR_VPCE_AVAILABLE ?
+			    PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s (heroku data:privatelink Connections)",
+			    pgr_vpce_state_name(pc->state));
 		else if (conn)
 			set(&it[PGR_STEP_AVAILABLE], PGR_CHECK_PASS, "inferred: connections went through%s", "");
 	}

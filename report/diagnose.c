@@ -268,20 +268,6 @@ arn_account(const char *arn, char *out, size_t len)
 		snprintf(out, len, "%.12s", p + 2);
 }
 
-/* The Connections row of the endpoint the target names (or the evidence's). */
-static const struct pgr_pl_connection *
-pl_connection(const struct host_facts *h, const struct pgr_ev_privatelink *pl)
-{
-	const char *id = h->t->endpoint.is_endpoint ? h->t->endpoint.id :
-	    h->vpce != NULL ? h->vpce->id : NULL;
-	size_t j;
-
-	for (j = 0; id != NULL && j < pl->nconnections; j++)
-		if (strcasecmp(pl->connections[j].endpoint_id, id) == 0)
-			return &pl->connections[j];
-	return NULL;
-}
-
 /*
  * heroku data:privatelink: the allowed accounts, and where the account
  * that owns the endpoint (describe-vpc-endpoints' OwnerId, else the
@@ -300,7 +286,8 @@ account_facts(struct host_facts *h, const struct pgr_evidence *ev)
 		if (ev->items[i].type != PGR_EV_PRIVATELINK)
 			continue;
 		pl = h->pl = &ev->items[i].u.privatelink;
-		h->conn = pl_connection(h, pl);
+		h->conn = pgr_evidence_find_connection(ev, h->t->endpoint.is_endpoint ?
+		    h->t->endpoint.id : h->vpce != NULL ? h->vpce->id : NULL);
 		h->all_pending = h->all_active = pl->naccounts > 0;
 		for (j = 0; j < pl->naccounts; j++) {
 			if (pl->accounts[j].status != PGR_PL_ACCOUNT_PENDING)

@@ -817,6 +817,23 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 /* ------------------------------------------------------------------ */
 /* Queries */
 
+const struct pgr_pl_connection *
+pgr_evidence_find_connection(const struct pgr_evidence *ev, const char *vpce_id)
+{
+	const struct pgr_ev_privatelink *pl;
+	size_t i, j;
+
+	for (i = 0; ev != NULL && vpce_id != NULL && i < ev->n; i++) {
+		if (ev->items[i].type != PGR_EV_PRIVATELINK)
+			continue;
+		pl = &ev->items[i].u.privatelink;
+		for (j = 0; j < pl->nconnections; j++)
+			if (strcasecmp(pl->connections[j].endpoint_id, vpce_id) == 0)
+				return &pl->connections[j];
+	}
+	return NULL;
+}
+
 const struct pgr_vpce *
 pgr_evidence_find_vpce(const struct pgr_evidence *ev, const char *vpce_id)
 {

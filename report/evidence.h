@@ -350,6 +350,10 @@ bool	pgr_sha256_hex(const void *p, size_t len, char out[65]);
 const struct pgr_vpce *pgr_evidence_find_vpce(const struct pgr_evidence *ev,
 	    const char *vpce_id);
 
+/* heroku data:privatelink's Connections row for this endpoint (any case), NULL. */
+const struct pgr_pl_connection *pgr_evidence_find_connection(
+	    const struct pgr_evidence *ev, const char *vpce_id);
+
 /*
  * The configured URL of config var key (e.g. "DATABASE_URL"), password
  * included, or NULL.  The one way to the secret: hand it to libpq, never
