@@ -396,6 +396,7 @@ struct vt_state {
 	enum vt_section section;
 	const char *key;		/* a table's key cell before its value */
 	bool	oom;
+	bool	noid;			/* an endpoint ended without its ID */
 };
 
 static void
@@ -502,6 +503,11 @@ vt_new_endpoint(struct vt_state *st)
 {
 	struct pgr_vpce v;
 
+	/* One without an ID is an error: stop at once, not after a million. */
+	if (st->v != NULL && st->v->id == NULL) {
+		st->noid = true;
+		return;
+	}
 	memset(&v, 0, sizeof(v));
 	v.private_dns = -1;
 	if (!pgr_ev_push(&st->e->v, &st->e->n, sizeof(v), &v)) {
@@ -560,7 +566,7 @@ pgr_ev_parse_vpc_endpoints_text(struct pgr_ev_text *t, struct pgr_evidence_item 
 	memset(&st, 0, sizeof(st));
 	st.e = &it->u.endpoints;
 	it->type = PGR_EV_VPC_ENDPOINTS;
-	for (i = 0; i < t->n && !st.oom; i++)
+	for (i = 0; i < t->n && !st.oom && !st.noid; i++)
 		vt_row(&st, t->line[i], table);
 	if (st.oom)
 		return pgr_fail(err, errlen, "%s: out of memory", name);
