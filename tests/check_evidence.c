@@ -199,13 +199,13 @@ START_TEST(test_vpce_text_table)
 	v = &ev.items[0].u.endpoints.v[0];
 	ck_assert_str_eq(v->id, LAB_VPCE);
 	ck_assert_int_eq(v->state, PGR_VPCE_REJECTED);
-	ck_assert_str_eq(v->state_raw, "Rejected");	/* any case */
+	ck_assert_str_eq(v->state_raw, "rejected");
 	ck_assert_str_eq(v->owner_id, "123456789012");
 	ck_assert_str_eq(v->service_name, LAB_SERVICE);
 	ck_assert_str_eq(v->type, "Interface");
 	ck_assert_str_eq(v->vpc_id, "vpc-0c1d2e3f4a5b6c7d8");
 	ck_assert_int_eq(v->private_dns, 0);
-	ck_assert_uint_eq(v->ndns, 2);
+	ck_assert_uint_eq(v->ndns, 3);	/* a table of columns: DnsName, HostedZoneId */
 	ck_assert_str_eq(v->dns[1].hosted_zone_id, "Z7HUB22UULQXV");
 	ck_assert_uint_eq(v->ngroups, 1);
 	ck_assert_str_eq(v->groups[0].id, LAB_SG);
@@ -233,7 +233,7 @@ START_TEST(test_vpce_text_table)
 	load_ok(&ev, EV("vpce-text-partial.txt"));
 	v = &ev.items[0].u.endpoints.v[0];
 	ck_assert_int_eq(v->state, PGR_VPCE_PARTIAL);
-	ck_assert_str_eq(v->state_raw, "Partial");
+	ck_assert_str_eq(v->state_raw, "partial");
 	ck_assert_uint_eq(v->nenis, 2);
 	ck_assert_str_eq(v->enis[1], "eni-0fedcba987654321a");
 	ck_assert_int_eq(v->private_dns, -1);	/* two unnamed booleans */
