@@ -638,6 +638,8 @@ m_provisioning(struct ctx *c)
 static bool
 m_account(struct ctx *c)
 {
+	if (connected(c) > 0)	/* accepted after all: the contradiction rule speaks */
+		return false;
 	if (c->h->all_pending && !c->h->account_missing && !c->h->account_pending) {
 		size_t j;
 
@@ -1300,6 +1302,12 @@ m_contradiction(struct ctx *c)
 		return false;
 	if (region_evidence(&t)) {
 		EV(c, "%.900s, yet %zu connections from here went through", t.evidence, n);
+		return true;
+	}
+	if (c->h->all_pending || c->h->account_pending || c->h->account_missing) {
+		EV(c, "heroku data:privatelink lists %s as %s, yet %zu connections went through (the endpoint is accepted)",
+		    c->h->account[0] ? c->h->account : "every allowed account",
+		    c->h->account_missing ? "not allowed (absent)" : "Pending", n);
 		return true;
 	}
 	if (vpce_not_available(c) && !partial_fits(c)) {
