@@ -361,6 +361,26 @@ find_privatelink(const struct pgr_evidence *ev)
 	return pl;
 }
 
+/* The endpoint's owner on Heroku's allow-list (owner "": unknown). */
+static void
+account_step(const struct pgr_ev_privatelink *pl, const char *owner,
+    struct pgr_check_item *it)
+{
+	size_t j;
+
+	if (owner[0] == '\0')
+		return;
+	for (j = 0; j < pl->naccounts; j++) {
+		if (strcmp(pl->accounts[j].account_id, owner) != 0)
+			continue;
+		set(it, pl->accounts[j].status == PGR_PL_ACCOUNT_ACTIVE ? PGR_CHECK_PASS :
+		    PGR_CHECK_FAIL, "account %s is %s on the allow-list", owner,
+		    pl->accounts[j].status_raw ? pl->accounts[j].status_raw : "listed");
+		return;
+	}
+	set(it, PGR_CHECK_FAIL, "account %s is not on the allow-list", owner);
+}
+
 static void
 evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
     struct pgr_check_item *it, bool conn)
@@ -384,10 +404,9 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	}
 	if (it[PGR_STEP_ACCOUNT].finding < 0 && conn)
 		set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "inferred: the endpoint accepts connections%s", "");
-	else if (it[PGR_STEP_ACCOUNT].finding < 0 && pl != NULL && vpce != NULL &&
-	    pl->naccounts > 0)
-		set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "account %s is allowed",
-		    vpce->owner_id ? vpce->owner_id : "?");
+	else if (it[PGR_STEP_ACCOUNT].finding < 0 && pl != NULL && pl->naccounts > 0)
+		account_step(pl, vpce != NULL && vpce->owner_id != NULL ? vpce->owner_id :
+		    pc != NULL ? pc->owner_account : "", &it[PGR_STEP_ACCOUNT]);
 
 	if (it[PGR_STEP_REGION].finding < 0) {
 		if (ep->is_endpoint && ((region != NULL && strcasecmp(region, ep->region) == 0) ||

@@ -257,17 +257,6 @@ dns_facts(struct host_facts *h)
 	}
 }
 
-/* The 12-digit account of arn:aws:iam::123456789012:root, "" if none. */
-static void
-arn_account(const char *arn, char *out, size_t len)
-{
-	const char *p = arn != NULL ? strstr(arn, "::") : NULL;
-
-	out[0] = '\0';
-	if (p != NULL && strspn(p + 2, "0123456789") == 12)
-		snprintf(out, len, "%.12s", p + 2);
-}
-
 /*
  * heroku data:privatelink: the allowed accounts, and where the account
  * that owns the endpoint (describe-vpc-endpoints' OwnerId, else the
@@ -296,7 +285,7 @@ account_facts(struct host_facts *h, const struct pgr_evidence *ev)
 				h->all_active = false;
 		}
 		if (h->account[0] == '\0' && h->conn != NULL)
-			arn_account(h->conn->owner_arn, h->account, sizeof(h->account));
+			snprintf(h->account, sizeof(h->account), "%s", h->conn->owner_account);
 		if (h->account[0] == '\0' || pl->naccounts == 0)
 			continue;
 		h->account_missing = true;

@@ -156,6 +156,7 @@ struct pgr_pl_account {
 struct pgr_pl_connection {
 	char	*endpoint_id;		/* vpce-... */
 	char	*owner_arn;		/* NULL if absent */
+	char	owner_account[13];	/* its 12 digits, "" */
 	enum pgr_vpce_state state;
 	char	*status_raw;
 };
