@@ -525,6 +525,9 @@ static const struct {
 	  "See which part is missing: " CMD_VPCE " --query 'VpcEndpoints[0].[SubnetIds,NetworkInterfaceIds]' and aws ec2 describe-network-interfaces --network-interface-ids <eni>. Remove a subnet that failed (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --remove-subnet-ids <subnet>), or " CMD_RECREATE "." },
 };
 
+_Static_assert(sizeof(state_text) / sizeof(state_text[0]) == PGR_VPCE_PARTIAL + 1,
+    "every VpcEndpoint State has its explanation");
+
 /* ---- rules: evidence and configuration ---- */
 
 /* A region finding's two sides: where the endpoint is, and what is elsewhere. */
