@@ -355,7 +355,8 @@ static void
 pl_status(struct pl_state *st, const char *value)
 {
 	pl_set(&st->pl->status_raw, value, &st->oom);
-	if (strcasecmp(value, "Operational") == 0)
+	/* The service is up: "Operational" (and "Available", as some say it). */
+	if (strcasecmp(value, "Operational") == 0 || strcasecmp(value, "Available") == 0)
 		st->pl->status = PGR_PL_OPERATIONAL;
 	else if (strcasecmp(value, "Provisioning") == 0)
 		st->pl->status = PGR_PL_PROVISIONING;

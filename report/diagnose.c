@@ -858,16 +858,27 @@ pending_while_operational(const struct ctx *c)
 	    !c->h->account_pending && !c->h->account_missing;
 }
 
+/* Heroku's Connections row and describe-vpc-endpoints give two States. */
+static bool
+files_disagree(const struct ctx *c)
+{
+	return c->h->conn != NULL && c->h->vpce != NULL && c->h->conn->status_raw != NULL &&
+	    c->h->conn->state != PGR_VPCE_UNKNOWN && c->h->vpce->state != PGR_VPCE_UNKNOWN &&
+	    c->h->conn->state != c->h->vpce->state;
+}
+
 static bool
 m_pending_operational(struct ctx *c)
 {
 	if (!timeout_everywhere(c) || !pending_while_operational(c))
 		return false;
 	snprintf(c->h_account, sizeof(c->h_account), "%s", c->h->account);
-	EV(c, "heroku data:privatelink: Status %s%s%s%s; %s: endpoint %s is %s; TCP connects to %s time out on every port",
+	EV(c, "heroku data:privatelink: Status %s%s%s%s%s%s; %s: endpoint %s is %s; TCP connects to %s time out on every port",
 	    c->h->pl->status_raw ? c->h->pl->status_raw : "Operational",
 	    c->h->account_active ? ", account " : "", c->h->account_active ? c->h->account : "",
-	    c->h->account_active ? " Active" : "", c->h->acc_src, c->h->acc_id,
+	    c->h->account_active ? " Active" : "",
+	    files_disagree(c) ? ", its Connections row says " : "",
+	    files_disagree(c) ? c->h->conn->status_raw : "", c->h->acc_src, c->h->acc_id,
 	    vpce_state(c), c->h->addrs);
 	return true;
 }
@@ -1554,6 +1565,8 @@ accept_step(const struct ctx *c)
 		return "Act on the Heroku side: Heroku lists {account_list} as Pending on the allow-list, which means it is still adding the account. Wait until heroku data:privatelink:access {database} --app <app> shows it Active; Heroku then accepts the endpoint. " RECREATE_IF_STILL;
 	if (h->account_missing)
 		return "Act on the Heroku side: the AWS account {account}, which owns the endpoint, is not on the allow-list. Add it: heroku data:privatelink:access:add {database} --aws-account-id arn:aws:iam::{account}:root --app <app>, and wait until heroku data:privatelink:access {database} --app <app> shows it Active. " RECREATE_IF_STILL;
+	if (h->account_active && files_disagree(c))
+		return "The two files disagree: Heroku's Connections row says {conn_state}, AWS says {state}. The AWS side is what drops the connections, so act there, after taking both outputs again (one may be older): if AWS still says pendingAcceptance while the AWS account {account} is Active on Heroku's allow-list, the endpoint was requested before the account was Active and is not accepted afterwards: " CMD_RECREATE ".";
 	if (h->account_active)
 		return "Act on the AWS side: Heroku's service is up and the AWS account {account} that owns the endpoint is Active on its allow-list, yet AWS still holds the endpoint for acceptance. An endpoint requested before its account was Active is not accepted afterwards: " CMD_RECREATE ".";
 	if (h->all_active)
@@ -1597,6 +1610,8 @@ var(const struct ctx *c, const char *name, size_t len)
 		return c->bad[0] && c->good[0] ? " (here TCP to {bad} fails, to {good} it connects)" : "";
 	if (IS("state_hint"))
 		return c->h->acc == PGR_VPCE_UNKNOWN ? " If the endpoint's State is not available, see acceptance instead." : "";
+	if (IS("conn_state"))
+		return c->h->conn && c->h->conn->status_raw ? c->h->conn->status_raw : "?";
 	if (IS("state_why"))
 		return state_text[c->h->acc].why;
 	if (IS("state_remedy"))
