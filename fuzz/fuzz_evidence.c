@@ -1,8 +1,8 @@
 /*
  * pgr_evidence_load_buffer(): every evidence parser (describe-vpc-
- * endpoints and describe-security-groups JSON, heroku data:privatelink
- * text, heroku config in its three forms), type detected from content,
- * then the queries the diagnosis makes of the result.
+ * endpoints JSON, text and table, describe-security-groups JSON, heroku
+ * data:privatelink text, heroku config in its three forms), type detected
+ * from content, then the queries the diagnosis makes of the result.
  */
 #include <stdio.h>
 
@@ -37,6 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)pgr_evidence_db_url(&ev, it->u.config.urls[j].key);
 	}
 	(void)pgr_evidence_find_vpce(&ev, "vpce-0123456789abcdef0");
+	(void)pgr_evidence_find_connection(&ev, "vpce-0a1b2c3d4e5f60718");
+	for (i = 0; i < ev.n; i++)
+		if (ev.items[i].type == PGR_EV_VPC_ENDPOINTS)
+			for (j = 0; j < ev.items[i].u.endpoints.n; j++)
+				FUZZ_ASSERT(strlen(ev.items[i].u.endpoints.v[j].region) <
+				    sizeof(ev.items[i].u.endpoints.v[j].region));
 	(void)pgr_evidence_db_url(&ev, "DATABASE_URL");
 	(void)pgr_sg_allows(&ev, "10.0.1.5", 5432, why, sizeof(why));
 	(void)pgr_sg_allows(&ev, "2001:db8::5", 5433, why, sizeof(why));

@@ -304,9 +304,11 @@ pl_connection_row(struct pl_state *st, char **tok, size_t n)
 	memset(&c, 0, sizeof(c));
 	if ((c.endpoint_id = strdup(tok[0])) == NULL)
 		oom = true;
-	if (n > 1 && strncmp(tok[1], "arn:", 4) == 0 &&
-	    (c.owner_arn = strdup(tok[i++])) == NULL)
-		oom = true;
+	if (n > 1 && strncmp(tok[1], "arn:", 4) == 0) {
+		account_of(tok[1], c.owner_account);
+		if ((c.owner_arn = strdup(tok[i++])) == NULL)
+			oom = true;
+	}
 	/* The status may be two words: "Pending Acceptance". */
 	for (; i < n; i++) {
 		pgr_buf_puts(&status, tok[i]);
@@ -353,7 +355,8 @@ static void
 pl_status(struct pl_state *st, const char *value)
 {
 	pl_set(&st->pl->status_raw, value, &st->oom);
-	if (strcasecmp(value, "Operational") == 0)
+	/* The service is up: "Operational" (and "Available", as some say it). */
+	if (strcasecmp(value, "Operational") == 0 || strcasecmp(value, "Available") == 0)
 		st->pl->status = PGR_PL_OPERATIONAL;
 	else if (strcasecmp(value, "Provisioning") == 0)
 		st->pl->status = PGR_PL_PROVISIONING;

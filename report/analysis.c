@@ -59,6 +59,8 @@ steps_of(enum pgr_code c)
 		return S(REGION);
 	case PGR_F_PRIVATELINK_PROVISIONING: return S(PROVISIONED);
 	case PGR_F_ACCOUNT_NOT_ALLOWED: return S(ACCOUNT) | TCP_STEPS;
+	case PGR_F_ENDPOINT_PENDING_ACCEPTANCE:
+		return S(AVAILABLE) | TCP_STEPS;
 	case PGR_F_ENDPOINT_NOT_AVAILABLE:
 	case PGR_F_ENDPOINT_STATE:
 	case PGR_F_ENDPOINT_NOT_ACCEPTED:
@@ -362,6 +364,26 @@ find_privatelink(const struct pgr_evidence *ev)
 	return pl;
 }
 
+/* The endpoint's owner on Heroku's allow-list (owner "": unknown). */
+static void
+account_step(const struct pgr_ev_privatelink *pl, const char *owner,
+    struct pgr_check_item *it)
+{
+	size_t j;
+
+	if (owner[0] == '\0')
+		return;
+	for (j = 0; j < pl->naccounts; j++) {
+		if (strcmp(pl->accounts[j].account_id, owner) != 0)
+			continue;
+		set(it, pl->accounts[j].status == PGR_PL_ACCOUNT_ACTIVE ? PGR_CHECK_PASS :
+		    PGR_CHECK_FAIL, "account %s is %s on the allow-list", owner,
+		    pl->accounts[j].status_raw ? pl->accounts[j].status_raw : "listed");
+		return;
+	}
+	set(it, PGR_CHECK_FAIL, "account %s is not on the allow-list", owner);
+}
+
 static void
 evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
     struct pgr_check_item *it, bool conn)
@@ -371,6 +393,8 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	const struct pgr_ev_privatelink *pl = find_privatelink(ev);
 	const struct pgr_vpce *vpce = pgr_evidence_vpce_for(ev,
 	    an->r->targets[h->first].host, ep->is_endpoint ? ep->id : NULL);
+	const struct pgr_pl_connection *pc = pgr_evidence_find_connection(ev,
+	    ep->is_endpoint ? ep->id : vpce != NULL ? vpce->id : NULL);
 	const char *region = an->o->region;
 
 	if (it[PGR_STEP_PROVISIONED].finding < 0) {
@@ -383,10 +407,9 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 	}
 	if (it[PGR_STEP_ACCOUNT].finding < 0 && conn)
 		set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "inferred: the endpoint accepts connections%s", "");
-	else if (it[PGR_STEP_ACCOUNT].finding < 0 && pl != NULL && vpce != NULL &&
-	    pl->naccounts > 0)
-		set(&it[PGR_STEP_ACCOUNT], PGR_CHECK_PASS, "account %s is allowed",
-		    vpce->owner_id ? vpce->owner_id : "?");
+	else if (it[PGR_STEP_ACCOUNT].finding < 0 && pl != NULL && pl->naccounts > 0)
+		account_step(pl, vpce != NULL && vpce->owner_id != NULL ? vpce->owner_id :
+		    pc != NULL ? pc->owner_account : "", &it[PGR_STEP_ACCOUNT]);
 
 	if (it[PGR_STEP_REGION].finding < 0) {
 		if (ep->is_endpoint && ((region != NULL && strcasecmp(region, ep->region) == 0) ||
@@ -400,6 +423,10 @@ evidence_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 		if (vpce != NULL)
 			set(&it[PGR_STEP_AVAILABLE], vpce->state == PGR_VPCE_AVAILABLE ?
 			    PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s", pgr_vpce_state_name(vpce->state));
+		else if (pc != NULL && pc->state != PGR_VPCE_UNKNOWN)
+			set(&it[PGR_STEP_AVAILABLE], pc->state == PGR_VPCE_AVAILABLE ?
+			    PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s (heroku data:privatelink Connections)",
+			    pgr_vpce_state_name(pc->state));
 		else if (conn)
 			set(&it[PGR_STEP_AVAILABLE], PGR_CHECK_PASS, "inferred: connections went through%s", "");
 	}

@@ -63,8 +63,20 @@ struct host_facts {
 	const struct pgr_vpce	*vpce;
 	const struct pgr_ev_privatelink *pl;
 	bool			 account_pending, account_missing;
+	bool			 account_active;	/* the owner is listed Active */
 	bool			 all_pending;	/* every allowed account Pending */
+	bool			 all_active;	/* every allowed account Active */
 	char			 account[64];
+	/* heroku data:privatelink's Connections row for this endpoint, NULL */
+	const struct pgr_pl_connection *conn;
+	/*
+	 * The endpoint's State as the evidence says it: AWS's
+	 * describe-vpc-endpoints first, else the Heroku Connections row (the
+	 * same AWS connection state in words).  UNKNOWN without either.
+	 */
+	enum pgr_vpce_state	 acc;
+	const char		*acc_id;	/* the endpoint it is of */
+	const char		*acc_src;	/* which file said it */
 	const struct pgr_ev_aws_calls *aws;	/* --aws: how the calls went */
 	const struct pgr_aws_host *aws_host;	/* --aws: how this host was looked up */
 	size_t			 nstray;	/* DNS answers on no endpoint interface */
@@ -88,6 +100,12 @@ struct ctx {
 	char	h_account[64];		/* the account to allow, "<account-id>" */
 	char	evidence[1024];		/* written by the rule's match */
 	char	action[48];		/* --aws: the IAM action a rule names */
+	char	reg_a[32];		/* a region finding: the endpoint's region */
+	char	reg_b[32];		/* and the other region */
+	char	reg_b_of[64];		/* whose the other region is */
+	char	service[160];		/* the endpoint service's full name */
+	char	account_of[80];		/* " (123456789012)", "" */
+	char	allowed[256];		/* the allowed accounts, listed */
 };
 
 /*
@@ -240,32 +258,57 @@ dns_facts(struct host_facts *h)
 	}
 }
 
+/*
+ * heroku data:privatelink: the allowed accounts, and where the account
+ * that owns the endpoint (describe-vpc-endpoints' OwnerId, else the
+ * Connections row's Owner ARN) stands among them.
+ */
 static void
 account_facts(struct host_facts *h, const struct pgr_evidence *ev)
 {
 	size_t i, j;
 
+	if (h->vpce != NULL && h->vpce->owner_id != NULL)
+		snprintf(h->account, sizeof(h->account), "%s", h->vpce->owner_id);
 	for (i = 0; ev != NULL && i < ev->n; i++) {
 		const struct pgr_ev_privatelink *pl;
 
 		if (ev->items[i].type != PGR_EV_PRIVATELINK)
 			continue;
 		pl = h->pl = &ev->items[i].u.privatelink;
-		h->all_pending = pl->naccounts > 0;
-		for (j = 0; j < pl->naccounts; j++)
+		h->conn = pgr_evidence_find_connection(ev, h->t->endpoint.is_endpoint ?
+		    h->t->endpoint.id : h->vpce != NULL ? h->vpce->id : NULL);
+		h->all_pending = h->all_active = pl->naccounts > 0;
+		for (j = 0; j < pl->naccounts; j++) {
 			if (pl->accounts[j].status != PGR_PL_ACCOUNT_PENDING)
 				h->all_pending = false;
-		if (h->vpce == NULL || h->vpce->owner_id == NULL || pl->naccounts == 0)
+			if (pl->accounts[j].status != PGR_PL_ACCOUNT_ACTIVE)
+				h->all_active = false;
+		}
+		if (h->account[0] == '\0' && h->conn != NULL)
+			snprintf(h->account, sizeof(h->account), "%s", h->conn->owner_account);
+		if (h->account[0] == '\0' || pl->naccounts == 0)
 			continue;
 		h->account_missing = true;
-		snprintf(h->account, sizeof(h->account), "%s", h->vpce->owner_id);
 		for (j = 0; j < pl->naccounts; j++) {
-			if (strcmp(pl->accounts[j].account_id, h->vpce->owner_id) != 0)
+			if (strcmp(pl->accounts[j].account_id, h->account) != 0)
 				continue;
 			h->account_missing = false;
 			h->account_pending =
 			    pl->accounts[j].status == PGR_PL_ACCOUNT_PENDING;
+			h->account_active =
+			    pl->accounts[j].status == PGR_PL_ACCOUNT_ACTIVE;
 		}
+	}
+	if (h->vpce != NULL && h->vpce->state != PGR_VPCE_UNKNOWN) {
+		h->acc = h->vpce->state;
+		h->acc_id = h->vpce->id;
+		h->acc_src = pgr_evidence_aws(ev) != NULL ? "DescribeVpcEndpoints (--aws)" :
+		    "aws ec2 describe-vpc-endpoints";
+	} else if (h->conn != NULL && h->conn->state != PGR_VPCE_UNKNOWN) {
+		h->acc = h->conn->state;
+		h->acc_id = h->conn->endpoint_id;
+		h->acc_src = "heroku data:privatelink (Connections)";
 	}
 }
 
@@ -373,17 +416,17 @@ gather(const struct pgr_report *r, const struct pgr_analysis_opts *o,
 
 #define EV(c, ...) snprintf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)
 
+/* The endpoint's State from the evidence ("pendingAcceptance"), NULL. */
 static const char *
 vpce_state(const struct ctx *c)
 {
-	return c->h->vpce ? pgr_vpce_state_name(c->h->vpce->state) : NULL;
+	return c->h->acc != PGR_VPCE_UNKNOWN ? pgr_vpce_state_name(c->h->acc) : NULL;
 }
 
 static bool
 vpce_not_available(const struct ctx *c)
 {
-	return c->h->vpce != NULL && c->h->vpce->state != PGR_VPCE_AVAILABLE &&
-	    c->h->vpce->state != PGR_VPCE_UNKNOWN;
+	return c->h->acc != PGR_VPCE_AVAILABLE && c->h->acc != PGR_VPCE_UNKNOWN;
 }
 
 static bool
@@ -451,34 +494,123 @@ list_add(char *buf, size_t len, const char *s)
 		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", s);
 }
 
+/*
+ * What each VpcEndpoint State means for a client, and what to do about
+ * it: the {state_why} and {state_remedy} of the acceptance findings.
+ */
+#define CMD_VPCE "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id}"
+#define CMD_RECREATE "delete it (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {id}) and create a new interface endpoint to the service (aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name {service} --vpc-id <vpc> --subnet-ids <subnets> --security-group-ids <sg>), then use its DNS name"
+
+static const struct {
+	const char *why;
+	const char *remedy;
+} state_text[] = {
+	[PGR_VPCE_UNKNOWN] = { "the security groups let the traffic in, and an endpoint not yet accepted drops it the same way",
+	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again." },
+	[PGR_VPCE_PENDING_ACCEPTANCE] = { "its connection request waits for Heroku to accept it, and until then AWS drops every connection to it",
+	  "{accept_step}" },
+	[PGR_VPCE_PENDING] = { "Heroku accepted it and AWS is still setting it up (pending)",
+	  "Wait: AWS makes a pending endpoint available by itself within minutes, then run pgreach again. If it is still pending after 10 minutes, " CMD_RECREATE "." },
+	[PGR_VPCE_AVAILABLE] = { "it is accepted and in service", "" },
+	[PGR_VPCE_REJECTED] = { "Heroku rejected its connection request; a rejected endpoint never becomes available",
+	  "Make sure the AWS account that owns it{account_of} is allowed and Active (heroku data:privatelink:access {database} --app <app>), then " CMD_RECREATE "." },
+	[PGR_VPCE_EXPIRED] = { "its connection request expired before Heroku accepted it; an expired endpoint never becomes available",
+	  "Make sure the AWS account that owns it{account_of} is allowed and Active (heroku data:privatelink:access {database} --app <app>), then " CMD_RECREATE "." },
+	[PGR_VPCE_FAILED] = { "AWS could not create it (for example a subnet without free addresses, or a zone the service does not offer)",
+	  "See why in the VPC console (the endpoint's State reason), then " CMD_RECREATE ", in subnets of zones the service offers (aws ec2 describe-vpc-endpoint-services --service-names {service} --query 'ServiceDetails[0].AvailabilityZones')." },
+	[PGR_VPCE_DELETED] = { "it was deleted, and its addresses no longer belong to it",
+	  "It does not come back: create a new interface endpoint to the service (aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name {service} --vpc-id <vpc> --subnet-ids <subnets> --security-group-ids <sg>) and point the app at the new endpoint's DNS name." },
+	[PGR_VPCE_DELETING] = { "it is being deleted",
+	  "It does not come back: create a new interface endpoint to the service (aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name {service} --vpc-id <vpc> --subnet-ids <subnets> --security-group-ids <sg>) and point the app at the new endpoint's DNS name." },
+	[PGR_VPCE_PARTIAL] = { "AWS has it only partly in service: part of it (some of its subnets or network interfaces) is not available, so some of its addresses may not answer",
+	  "See which part is missing: " CMD_VPCE " --query 'VpcEndpoints[0].[SubnetIds,NetworkInterfaceIds]' and aws ec2 describe-network-interfaces --network-interface-ids <eni>. Remove a subnet that failed (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --remove-subnet-ids <subnet>), or " CMD_RECREATE "." },
+};
+
+_Static_assert(sizeof(state_text) / sizeof(state_text[0]) == PGR_VPCE_PARTIAL + 1,
+    "every VpcEndpoint State has its explanation");
+
 /* ---- rules: evidence and configuration ---- */
 
+/* A region finding's two sides: where the endpoint is, and what is elsewhere. */
+static bool
+region_pair(struct ctx *c, const char *a, const char *b, const char *b_of)
+{
+	if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0' ||
+	    strcasecmp(a, b) == 0)
+		return false;
+	snprintf(c->reg_a, sizeof(c->reg_a), "%s", a);
+	snprintf(c->reg_b, sizeof(c->reg_b), "%s", b);
+	snprintf(c->reg_b_of, sizeof(c->reg_b_of), "%s", b_of);
+	return true;
+}
+
+/*
+ * The endpoint and what it must share a region with: the client's region
+ * (--region), its own service (describe-vpc-endpoints' ServiceRegion or
+ * ServiceName), the Heroku endpoint service (heroku data:privatelink).
+ * Each pair cites both facts.
+ */
+static bool
+region_evidence(struct ctx *c)
+{
+	const struct pgr_endpoint_name *ep = &c->h->t->endpoint;
+	const struct pgr_vpce *v = c->h->vpce;
+	const struct pgr_ev_privatelink *pl = c->h->pl;
+	const char *here = ep->is_endpoint ? ep->region : v != NULL ? v->dns_region : NULL;
+	const char *svc = pl != NULL && pl->service_name ? pl->service_name : "?";
+
+	/* With --aws, ENDPOINT_SERVICE_REGION says this. */
+	if (v != NULL && c->h->aws == NULL &&
+	    region_pair(c, v->dns_region, v->region, "its service")) {
+		EV(c, "aws ec2 describe-vpc-endpoints: endpoint %s is in %s (its DNS names), its service %s is in %s%s",
+		    v->id, v->dns_region, v->service_name ? v->service_name : "?", v->region,
+		    v->service_region[0] ? " (ServiceRegion: a cross-region endpoint)" : "");
+		return true;
+	}
+	if (pl != NULL && region_pair(c, here, pl->region, "the Heroku endpoint service")) {
+		EV(c, "the endpoint %s is in %s (%s); heroku data:privatelink says the database's endpoint service %s is in %s",
+		    ep->is_endpoint ? c->h->host : v->id, here,
+		    ep->is_endpoint ? "its DNS name" : "aws ec2 describe-vpc-endpoints",
+		    svc, pl->region);
+		return true;
+	}
+	if (v != NULL && pl != NULL && region_pair(c, v->region, pl->region,
+	    "the Heroku endpoint service")) {
+		EV(c, "aws ec2 describe-vpc-endpoints: endpoint %s is to %s, a service in %s; heroku data:privatelink says the database's endpoint service %s is in %s",
+		    v->id, v->service_name ? v->service_name : "?", v->region, svc, pl->region);
+		return true;
+	}
+	return false;
+}
+
+static size_t
+connected(const struct ctx *c)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < P__N; i++)
+		n += count(&c->h->p[i], PGR_PH_TCP, PGR_OK);
+	return n;
+}
+
+/*
+ * A region mismatch the evidence shows, where nothing connected (where
+ * something did, the evidence is of another database: EVIDENCE_CONTRADICTS).
+ */
 static bool
 m_region(struct ctx *c)
 {
 	const struct pgr_endpoint_name *ep = &c->h->t->endpoint;
-	const char *exp = c->o->region;
 
-	if (ep->is_endpoint && exp != NULL && exp[0] != '\0' &&
-	    strcasecmp(ep->region, exp) != 0) {
+	if (ep->is_endpoint && region_pair(c, ep->region, c->o->region,
+	    "the client (--region)")) {
 		EV(c, "the endpoint name %s is in %s; %s says %s", c->h->host,
-		    ep->region, c->o->region_source ? c->o->region_source : "--region", exp);
+		    ep->region, c->o->region_source ? c->o->region_source : "--region",
+		    c->o->region);
 		return true;
 	}
-	if (c->h->vpce != NULL && c->h->pl != NULL && c->h->vpce->region[0] &&
-	    c->h->pl->region[0] && strcasecmp(c->h->vpce->region, c->h->pl->region) != 0) {
-		EV(c, "endpoint %s is in %s; the Heroku endpoint service %s is in %s",
-		    c->h->vpce->id, c->h->vpce->region,
-		    c->h->pl->service_name ? c->h->pl->service_name : "?", c->h->pl->region);
-		return true;
-	}
-	if (ep->is_endpoint && c->h->pl != NULL && c->h->pl->region[0] &&
-	    strcasecmp(ep->region, c->h->pl->region) != 0) {
-		EV(c, "the endpoint name is in %s; heroku data:privatelink says the service is in %s",
-		    ep->region, c->h->pl->region);
-		return true;
-	}
-	return false;
+	return connected(c) == 0 && region_evidence(c);
 }
 
 static bool
@@ -499,6 +631,8 @@ m_provisioning(struct ctx *c)
 static bool
 m_account(struct ctx *c)
 {
+	if (connected(c) > 0)	/* accepted after all: the contradiction rule speaks */
+		return false;
 	if (c->h->all_pending && !c->h->account_missing && !c->h->account_pending) {
 		size_t j;
 
@@ -514,9 +648,30 @@ m_account(struct ctx *c)
 		return false;
 	snprintf(c->h_account, sizeof(c->h_account), "%s", c->h->account);
 	EV(c, "endpoint %s is owned by AWS account %s, which heroku data:privatelink lists as %s",
-	    c->h->vpce->id, c->h->account,
+	    c->h->vpce != NULL ? c->h->vpce->id : c->h->conn->endpoint_id, c->h->account,
 	    c->h->account_missing ? "not allowed (absent)" : "Pending");
 	return true;
+}
+
+/* Some TCP connects went through and some did not. */
+static bool
+some_connected(const struct ctx *c)
+{
+	size_t n = 0, ok = 0;
+	int i;
+
+	for (i = 0; i < P__N; i++) {
+		n += probed(&c->h->p[i]) ? c->h->p[i].n : 0;
+		ok += count(&c->h->p[i], PGR_PH_TCP, PGR_OK);
+	}
+	return ok > 0 && ok < n;
+}
+
+/* An endpoint partly in service: some addresses answer, others not. */
+static bool
+partial_fits(const struct ctx *c)
+{
+	return c->h->acc == PGR_VPCE_PARTIAL && some_connected(c);
 }
 
 static bool
@@ -526,11 +681,24 @@ m_vpce_state(struct ctx *c)
 
 	if (!vpce_not_available(c) || timeout_everywhere(c))
 		return false;
-	for (i = 0; i < P__N; i++)	/* it connected: the contradiction rule speaks */
+	for (i = 0; i < P__N && !partial_fits(c); i++)	/* it connected: the contradiction rule speaks */
 		if (count(&c->h->p[i], PGR_PH_TCP, PGR_OK) > 0)
 			return false;
-	EV(c, "aws ec2 describe-vpc-endpoints: %s is %s", c->h->vpce->id,
-	    c->h->vpce->state_raw ? c->h->vpce->state_raw : vpce_state(c));
+	if (partial_fits(c)) {
+		size_t k;
+
+		for (k = 0; k < c->h->nad; k++) {
+			const struct addr_facts *a = &c->h->ad[k];
+			bool bad = (a->seen[P_PG] && a->tcp[P_PG] != PGR_OK) ||
+			    (a->seen[P_BOUNCER] && a->tcp[P_BOUNCER] != PGR_OK);
+
+			list_add(bad ? c->bad : c->good, sizeof(c->bad), a->addr);
+		}
+		EV(c, "%s: %s is %s; TCP to %s fails while TCP to %s connects",
+		    c->h->acc_src, c->h->acc_id, vpce_state(c), c->bad, c->good);
+		return true;
+	}
+	EV(c, "%s: %s is %s", c->h->acc_src, c->h->acc_id, vpce_state(c));
 	return true;
 }
 
@@ -558,8 +726,7 @@ m_service_region(struct ctx *c)
 	const struct pgr_vpce *v = c->h->vpce;
 	const char *here = c->h->aws != NULL ? c->h->aws->region : NULL;
 
-	if (v == NULL || here == NULL || here[0] == '\0' || v->region[0] == '\0' ||
-	    strcasecmp(v->region, here) == 0)
+	if (v == NULL || !region_pair(c, here, v->region, "its service"))
 		return false;
 	EV(c, "DescribeVpcEndpoints in %s: %s is an endpoint to %s, a service in %s",
 	    here, v->id, v->service_name ? v->service_name : "?", v->region);
@@ -707,17 +874,55 @@ sg_verdict(const struct ctx *c)
 	return seen ? v : -1;
 }
 
+/*
+ * Heroku's side is up (Operational) and the account that owns the endpoint
+ * is not Pending or missing there, yet AWS holds the endpoint
+ * pendingAcceptance: the acceptance itself is what is missing.
+ */
+static bool
+pending_while_operational(const struct ctx *c)
+{
+	return c->h->acc == PGR_VPCE_PENDING_ACCEPTANCE && c->h->pl != NULL &&
+	    c->h->pl->status == PGR_PL_OPERATIONAL && !c->h->all_pending &&
+	    !c->h->account_pending && !c->h->account_missing;
+}
+
+/* Heroku's Connections row and describe-vpc-endpoints give two States. */
+static bool
+files_disagree(const struct ctx *c)
+{
+	return c->h->conn != NULL && c->h->vpce != NULL && c->h->conn->status_raw != NULL &&
+	    c->h->conn->state != PGR_VPCE_UNKNOWN && c->h->vpce->state != PGR_VPCE_UNKNOWN &&
+	    c->h->conn->state != c->h->vpce->state;
+}
+
+static bool
+m_pending_operational(struct ctx *c)
+{
+	if (!timeout_everywhere(c) || !pending_while_operational(c))
+		return false;
+	snprintf(c->h_account, sizeof(c->h_account), "%s", c->h->account);
+	EV(c, "heroku data:privatelink: Status %s%s%s%s%s%s; %s: endpoint %s is %s; TCP connects to %s time out on every port",
+	    c->h->pl->status_raw ? c->h->pl->status_raw : "Operational",
+	    c->h->account_active ? ", account " : "", c->h->account_active ? c->h->account : "",
+	    c->h->account_active ? " Active" : "",
+	    files_disagree(c) ? ", its Connections row says " : "",
+	    files_disagree(c) ? c->h->conn->status_raw : "", c->h->acc_src, c->h->acc_id,
+	    vpce_state(c), c->h->addrs);
+	return true;
+}
+
 static bool
 m_timeout_acceptance_first(struct ctx *c)
 {
-	if (!timeout_everywhere(c))
+	if (!timeout_everywhere(c) || pending_while_operational(c))
 		return false;
 	if (vpce_not_available(c)) {
-		EV(c, "TCP connects to %s time out on every port, and endpoint %s is %s",
-		    c->h->addrs, c->h->vpce->id, vpce_state(c));
+		EV(c, "TCP connects to %s time out on every port, and %s says endpoint %s is %s",
+		    c->h->addrs, c->h->acc_src, c->h->acc_id, vpce_state(c));
 		return true;
 	}
-	if (c->h->vpce == NULL && sg_verdict(c) == 1) {
+	if (c->h->acc == PGR_VPCE_UNKNOWN && sg_verdict(c) == 1) {
 		EV(c, "TCP connects to %s time out on every port although the security-group evidence allows them; an endpoint not yet accepted drops them the same way",
 		    c->h->addrs);
 		return true;
@@ -730,8 +935,9 @@ m_timeout_sg(struct ctx *c)
 {
 	if (!timeout_everywhere(c) || vpce_not_available(c) || sg_verdict(c) >= 0)
 		return false;
-	EV(c, "TCP connects to %s time out on every port probed (a silent drop, not a refusal)%s",
-	    c->h->addrs, c->h->vpce ? "; the endpoint is available" : "");
+	EV(c, "TCP connects to %s time out on every port probed (a silent drop, not a refusal)%s%s",
+	    c->h->addrs, c->h->acc == PGR_VPCE_AVAILABLE ? "; the endpoint is available, says " : "",
+	    c->h->acc == PGR_VPCE_AVAILABLE ? c->h->acc_src : "");
 	return true;
 }
 
@@ -740,15 +946,16 @@ m_timeout_nacl(struct ctx *c)
 {
 	if (!timeout_everywhere(c) || vpce_not_available(c) || sg_verdict(c) != 1)
 		return false;
-	EV(c, "TCP connects to %s time out on every port, yet the security groups allow 5432-5433%s",
-	    c->h->addrs, c->h->vpce ? " and the endpoint is available" : "");
+	EV(c, "TCP connects to %s time out on every port, yet the security groups allow 5432-5433%s%s",
+	    c->h->addrs, c->h->acc == PGR_VPCE_AVAILABLE ? " and the endpoint is available, says " : "",
+	    c->h->acc == PGR_VPCE_AVAILABLE ? c->h->acc_src : "");
 	return true;
 }
 
 static bool
 m_timeout_acceptance_second(struct ctx *c)
 {
-	if (!timeout_everywhere(c) || c->h->vpce != NULL || sg_verdict(c) >= 0)
+	if (!timeout_everywhere(c) || c->h->acc != PGR_VPCE_UNKNOWN || sg_verdict(c) >= 0)
 		return false;
 	EV(c, "TCP connects to %s time out on every port; an endpoint that is not yet accepted drops them the same way",
 	    c->h->addrs);
@@ -1119,21 +1326,30 @@ static bool m_query_timeout(struct ctx *c) { return m_query(c, PGR_QUERY_TIMEOUT
 static bool
 m_contradiction(struct ctx *c)
 {
-	size_t connected = 0;
+	size_t n = connected(c);
+	struct ctx t = *c;
 	int i;
 
-	for (i = 0; i < P__N; i++)
-		connected += count(&c->h->p[i], PGR_PH_TCP, PGR_OK);
-	if (connected == 0)
+	if (n == 0)
 		return false;
-	if (vpce_not_available(c)) {
-		EV(c, "the evidence says endpoint %s is %s, yet %zu connections went through",
-		    c->h->vpce->id, vpce_state(c), connected);
+	if (region_evidence(&t)) {
+		EV(c, "%.900s, yet %zu connections from here went through", t.evidence, n);
+		return true;
+	}
+	if (c->h->all_pending || c->h->account_pending || c->h->account_missing) {
+		EV(c, "heroku data:privatelink lists %s as %s, yet %zu connections went through (the endpoint is accepted)",
+		    c->h->account[0] ? c->h->account : "every allowed account",
+		    c->h->account_missing ? "not allowed (absent)" : "Pending", n);
+		return true;
+	}
+	if (vpce_not_available(c) && !partial_fits(c)) {
+		EV(c, "%s says endpoint %s is %s, yet %zu connections went through",
+		    c->h->acc_src, c->h->acc_id, vpce_state(c), n);
 		return true;
 	}
 	if (c->h->pl != NULL && c->h->pl->status == PGR_PL_PROVISIONING) {
 		EV(c, "heroku data:privatelink says Provisioning, yet %zu connections went through",
-		    connected);
+		    n);
 		return true;
 	}
 	for (i = 0; i < P__N; i++) {
@@ -1146,24 +1362,25 @@ m_contradiction(struct ctx *c)
 	return false;
 }
 
-#define CMD_VPCE "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id}"
-
 static const struct rule rules[] = {
 	{ PGR_F_REGION_MISMATCH, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_region,
-	  "The endpoint, the endpoint service and the client are not all in one region",
-	  "AWS lets an endpoint service opt in to cross-region PrivateLink, but Heroku requires the endpoint in the database's own region (Heroku's PrivateLink documentation), so an endpoint in another region does not reach it. Create the endpoint in the region of the Heroku endpoint service (heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
+	  "The endpoint is in {region_a} but {region_b_of} is in {region_b}: Heroku needs them in one region",
+	  "AWS lets an endpoint reach a service in another region only when the service's provider opts in to cross-region PrivateLink, and Heroku requires the endpoint in the database's own region (Heroku's PrivateLink documentation), so an endpoint in {region_a} does not reach a database whose service is in another region. Create the endpoint in the region of the Heroku endpoint service ({service_region}; heroku data:privatelink shows its Service Name, com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
 	{ PGR_F_ENDPOINT_SERVICE_REGION, PGR_CAUSE_REGION, PGR_SEV_CRITICAL, m_service_region,
-	  "The VPC endpoint {id} is in {region}, but its service is in another region",
-	  "An interface endpoint reaches only services of its own region. Create the endpoint in the region the service name names (com.amazonaws.vpce.<region>.vpce-svc-...), in a VPC of that region, and use its DNS name.", 0, false },
+	  "The VPC endpoint {id} is in {region_a}, but its service is in {region_b}",
+	  "AWS lets an endpoint reach a service in another region only when the service's provider opts in to cross-region PrivateLink, and Heroku requires the endpoint in the database's own region. Create the endpoint in {region_b}, the region the service name names ({service}), in a VPC of that region, and use its DNS name.", 0, false },
 	{ PGR_F_PRIVATELINK_PROVISIONING, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_provisioning,
 	  "Heroku is still provisioning the PrivateLink endpoint service",
 	  "Wait until heroku data:privatelink shows Status: Operational (it takes several minutes), then create or re-check the VPC endpoint.", 0, false },
 	{ PGR_F_ACCOUNT_NOT_ALLOWED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_account,
-	  "The AWS account that owns the endpoint is not (yet) allowed by Heroku",
-	  "An account Heroku lists as Pending is being added: wait until heroku data:privatelink shows it Active, then the endpoint is accepted (or, if the endpoint is still pendingAcceptance after that, delete and create it again). An account not listed must be added: heroku data:privatelink:access:add arn:aws:iam::{account}:root --app <app>.", 0, false },
+	  "The AWS account {account_list} is {account_status} Heroku's allow-list, so Heroku does not accept the endpoint",
+	  "{accept_step}", 0, false },
+	{ PGR_F_ENDPOINT_PENDING_ACCEPTANCE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_pending_operational,
+	  "Heroku's service is Operational but AWS holds endpoint {id} pendingAcceptance, so TCP connects to it time out on every port",
+	  "{accept_step}", 0, false },
 	{ PGR_F_ENDPOINT_NOT_AVAILABLE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_first,
-	  "The VPC endpoint {id} is not available, so connections to it time out",
-	  "An endpoint must go from pendingAcceptance to available; Heroku accepts it only for allowed accounts. Check " CMD_VPCE " --query 'VpcEndpoints[0].State' and heroku data:privatelink (the account must be Active). A rejected, expired or failed endpoint must be deleted and created again.", 0, false },
+	  "The VPC endpoint {id} {state_is}, so TCP connects to it time out: {state_why}",
+	  "{state_remedy}", 0, false },
 	{ PGR_F_SECURITY_GROUP_EVIDENCE, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_sg_evidence,
 	  "The endpoint's security groups do not let TCP {port} in from this client",
 	  "Add an inbound rule for TCP 5432-5433 from the client's address range to the endpoint's security group (aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>).", 0, false },
@@ -1172,16 +1389,16 @@ static const struct rule rules[] = {
 	  "Network ACLs are stateless: the endpoint's subnets need inbound TCP 5432-5433 from the client and outbound TCP 1024-65535 (the return traffic) to it, each allowed by a rule numbered below any deny that matches (aws ec2 create-network-acl-entry / replace-network-acl-entry).", 0, false },
 	{ PGR_F_SECURITY_GROUP_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_sg,
 	  "TCP to {host} times out on every address and port: a security group or network ACL drops it",
-	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports). If the endpoint's State is not available, see acceptance instead.", X_ALL_PENDING, false },
+	  "Allow inbound TCP 5432-5433 from the client on the endpoint's security group: find it with " CMD_VPCE " --query 'VpcEndpoints[0].Groups', then aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>. Check the subnets' network ACLs too (inbound 5432-5433 and outbound ephemeral ports).{state_hint}", X_ALL_PENDING, false },
 	{ PGR_F_NETWORK_ACL_BLOCKS, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_nacl,
 	  "TCP to {host} times out although the security groups allow it: a network ACL drops it",
 	  "Check the network ACLs of the client's and the endpoint's subnets: inbound TCP 5432-5433 to the endpoint, and the return traffic on ephemeral ports 1024-65535 (aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=<subnet>). Check that the security groups in the evidence are the ones attached to the endpoint (" CMD_VPCE " --query 'VpcEndpoints[0].Groups').", X_ALL_PENDING, false },
 	{ PGR_F_ENDPOINT_NOT_ACCEPTED, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_timeout_acceptance_second,
 	  "The VPC endpoint may not be accepted yet (pendingAcceptance or rejected), which also times out",
-	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance (is your AWS account Active in heroku data:privatelink?). Or give pgreach that output with --evidence.", X_ALL_PENDING, false },
+	  "Tell the two apart with " CMD_VPCE " --query 'VpcEndpoints[0].State': available means the security group; pendingAcceptance or rejected means acceptance ({account_question}). Or give pgreach that output with --evidence.", X_ALL_PENDING, false },
 	{ PGR_F_ENDPOINT_STATE, PGR_CAUSE_ACCEPTANCE, PGR_SEV_CRITICAL, m_vpce_state,
-	  "The VPC endpoint {id} is {state}, not available",
-	  "pendingAcceptance: Heroku accepts endpoints only from allowed accounts (heroku data:privatelink:access:add arn:aws:iam::<account-id>:root). rejected, expired, failed or deleted: delete it and create a new interface endpoint to the service.", 0, false },
+	  "The VPC endpoint {id} is {state}, not available: {state_why}{state_where}",
+	  "{state_remedy}", 0, false },
 	{ PGR_F_DNS_NXDOMAIN, PGR_CAUSE_DNS, PGR_SEV_CRITICAL, m_nxdomain,
 	  "The name {host} does not exist (NXDOMAIN)",
 	  "The endpoint may be deleted or failed, or the name mistyped. Take the name from " CMD_VPCE " --query 'VpcEndpoints[0].DnsEntries' or from the DATABASE_ENDPOINT_<ID>_URL config var (heroku config -a <app>).", 0, false },
@@ -1368,6 +1585,38 @@ pgbouncer_works(const struct ctx *c)
 	return count(&c->h->p[P_BOUNCER], PGR_PH_LOGIN, PGR_OK) > 0;
 }
 
+#define RECREATE_IF_STILL "If the endpoint is still pendingAcceptance once the account is Active, it was requested too early: " CMD_RECREATE "."
+
+/* How to get the endpoint accepted, from what the evidence already says. */
+static const char *
+accept_step(const struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+
+	if (h->account_pending || (h->all_pending && h->account[0] == '\0'))
+		return "Act on the Heroku side: Heroku lists {account_list} as Pending on the allow-list, which means it is still adding the account. Wait until heroku data:privatelink:access {database} --app <app> shows it Active; Heroku then accepts the endpoint. " RECREATE_IF_STILL;
+	if (h->account_missing)
+		return "Act on the Heroku side: the AWS account {account}, which owns the endpoint, is not on the allow-list. Add it: heroku data:privatelink:access:add {database} --aws-account-id arn:aws:iam::{account}:root --app <app>, and wait until heroku data:privatelink:access {database} --app <app> shows it Active. " RECREATE_IF_STILL;
+	if (h->account_active && files_disagree(c))
+		return "The two files disagree: Heroku's Connections row says {conn_state}, AWS says {state}. The AWS side is what drops the connections, so act there, after taking both outputs again (one may be older): if AWS still says pendingAcceptance while the AWS account {account} is Active on Heroku's allow-list, the endpoint was requested before the account was Active and is not accepted afterwards: " CMD_RECREATE ".";
+	if (h->account_active)
+		return "Act on the AWS side: Heroku's service is up and the AWS account {account} that owns the endpoint is Active on its allow-list, yet AWS still holds the endpoint for acceptance. An endpoint requested before its account was Active is not accepted afterwards: " CMD_RECREATE ".";
+	if (h->all_active)
+		return "Heroku accepts an endpoint automatically only when the AWS account that owns it is on the allow-list and Active. heroku data:privatelink lists its allowed accounts ({allowed}) Active: check that the endpoint's owner (" CMD_VPCE " --query 'VpcEndpoints[0].OwnerId') is one of them, or add it with heroku data:privatelink:access:add {database} --aws-account-id arn:aws:iam::<account-id>:root --app <app>. If it is one of them, the endpoint was requested before the account was Active: " CMD_RECREATE ".";
+	return "Heroku accepts an endpoint automatically only when the AWS account that owns it is on the database's allow-list and Active: check with heroku data:privatelink:access {database} --app <app>, and add the account with heroku data:privatelink:access:add {database} --aws-account-id arn:aws:iam::{account}:root --app <app>. " RECREATE_IF_STILL;
+}
+
+/* ENDPOINT_NOT_ACCEPTED's question about the account, unless answered. */
+static const char *
+account_question(const struct ctx *c)
+{
+	if (c->h->pl == NULL || c->h->pl->naccounts == 0)
+		return "is the AWS account that owns it Active in heroku data:privatelink?";
+	if (c->h->all_active)
+		return "heroku data:privatelink lists every allowed account Active, so check that the endpoint's owner, " CMD_VPCE " --query 'VpcEndpoints[0].OwnerId', is among them";
+	return "is the AWS account that owns it among those heroku data:privatelink lists Active?";
+}
+
 static const char *
 var(const struct ctx *c, const char *name, size_t len)
 {
@@ -1377,8 +1626,8 @@ var(const struct ctx *c, const char *name, size_t len)
 	if (IS("host"))
 		return c->h->host;
 	if (IS("id"))
-		return ep->is_endpoint ? ep->id :
-		    c->h->vpce ? c->h->vpce->id : "<endpoint-id>";
+		return ep->is_endpoint ? ep->id : c->h->vpce ? c->h->vpce->id :
+		    c->h->acc_id ? c->h->acc_id : "<endpoint-id>";
 	if (IS("region"))
 		return ep->is_endpoint ? ep->region :
 		    c->h->aws != NULL && c->h->aws->region[0] ? c->h->aws->region : "?";
@@ -1388,6 +1637,43 @@ var(const struct ctx *c, const char *name, size_t len)
 		return c->other_port;
 	if (IS("state"))
 		return vpce_state(c) ? vpce_state(c) : "?";
+	if (IS("state_is"))
+		return c->h->acc == PGR_VPCE_UNKNOWN ? "may not be accepted yet" : "is {state}";
+	if (IS("state_where"))
+		return c->bad[0] && c->good[0] ? " (here TCP to {bad} fails, to {good} it connects)" : "";
+	if (IS("state_hint"))
+		return c->h->acc == PGR_VPCE_UNKNOWN ? " If the endpoint's State is not available, see acceptance instead." : "";
+	if (IS("conn_state"))
+		return c->h->conn && c->h->conn->status_raw ? c->h->conn->status_raw : "?";
+	if (IS("state_why"))
+		return state_text[c->h->acc].why;
+	if (IS("state_remedy"))
+		return state_text[c->h->acc].remedy;
+	if (IS("accept_step"))
+		return accept_step(c);
+	if (IS("account_question"))
+		return account_question(c);
+	if (IS("account_of"))
+		return c->h->account[0] ? c->account_of : "";
+	if (IS("account_list"))
+		return c->h->all_pending && !c->h->account_pending ? c->bad :
+		    c->h->account[0] ? c->h->account : "<account-id>";
+	if (IS("account_status"))
+		return c->h->account_missing ? "not on" : "still Pending on";
+	if (IS("database"))
+		return c->h->pl && c->h->pl->database ? c->h->pl->database : "<database>";
+	if (IS("service"))
+		return c->service;
+	if (IS("region_a"))
+		return c->reg_a;
+	if (IS("region_b"))
+		return c->reg_b;
+	if (IS("region_b_of"))
+		return c->reg_b_of;
+	if (IS("service_region"))
+		return c->h->pl && c->h->pl->region[0] ? c->h->pl->region :
+		    c->h->vpce && c->h->vpce->region[0] ? c->h->vpce->region :
+		    "the database's region";
 	if (IS("action"))
 		return c->action[0] ? c->action : "an EC2 action";
 	if (IS("bad"))
@@ -1399,7 +1685,10 @@ var(const struct ctx *c, const char *name, size_t len)
 	if (IS("mtu"))
 		return c->mtu;
 	if (IS("account"))
-		return c->h_account[0] ? c->h_account : "<account-id>";
+		return c->h_account[0] ? c->h_account : c->h->account[0] ? c->h->account :
+		    "<account-id>";
+	if (IS("allowed"))
+		return c->allowed;
 	if (IS("role"))
 		return c->pi == P_BOUNCER ? "PgBouncer" : "Postgres";
 	if (IS("other_role"))
@@ -1416,27 +1705,63 @@ var(const struct ctx *c, const char *name, size_t len)
 	return NULL;
 }
 
-static char *
-expand(const struct ctx *c, const char *tmpl)
+/* Append tmpl to buf with its {names} filled in; a value may hold names too. */
+static void
+expand_into(const struct ctx *c, const char *tmpl, char *buf, size_t len,
+    size_t *n, int depth)
 {
-	char buf[2048];
-	size_t n = 0;
 	const char *p;
 
-	for (p = tmpl; *p && n < sizeof(buf) - 1; p++) {
+	for (p = tmpl; *p && *n < len - 1; p++) {
 		const char *end = *p == '{' ? strchr(p, '}') : NULL;
 		const char *v = end ? var(c, p + 1, (size_t)(end - p - 1)) : NULL;
 
-		if (v != NULL) {
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", v);
-			if (n >= sizeof(buf))
-				n = sizeof(buf) - 1;
+		if (v != NULL && depth < 3 && strchr(v, '{') != NULL) {
+			expand_into(c, v, buf, len, n, depth + 1);
+			p = end;
+		} else if (v != NULL) {
+			*n += (size_t)snprintf(buf + *n, len - *n, "%s", v);
+			if (*n >= len)
+				*n = len - 1;
 			p = end;
 		} else
-			buf[n++] = *p;
+			buf[(*n)++] = *p;
 	}
-	buf[n] = '\0';
+	buf[*n] = '\0';
+}
+
+static char *
+expand(const struct ctx *c, const char *tmpl)
+{
+	char buf[4096];
+	size_t n = 0;
+
+	expand_into(c, tmpl, buf, sizeof(buf), &n, 0);
 	return strdup(buf);
+}
+
+/* The names every template may use, from the evidence. */
+static void
+ctx_names(struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+	const struct pgr_endpoint_name *ep = &h->t->endpoint;
+	size_t j;
+
+	if (h->vpce != NULL && h->vpce->service_name != NULL)
+		snprintf(c->service, sizeof(c->service), "%s", h->vpce->service_name);
+	else if (h->pl != NULL && h->pl->service_name != NULL)
+		snprintf(c->service, sizeof(c->service), "%s", h->pl->service_name);
+	else if (ep->is_endpoint)
+		snprintf(c->service, sizeof(c->service), "com.amazonaws.vpce.%s.%s",
+		    ep->region, ep->service);
+	else
+		snprintf(c->service, sizeof(c->service), "<service-name>");
+	if (h->account[0] != '\0')
+		snprintf(c->account_of, sizeof(c->account_of), " (%s)", h->account);
+	for (j = 0; h->pl != NULL && j < h->pl->naccounts; j++)
+		list_add(c->allowed, sizeof(c->allowed), h->pl->accounts[j].account_id[0] ?
+		    h->pl->accounts[j].account_id : h->pl->accounts[j].arn);
 }
 
 static void
@@ -1458,6 +1783,7 @@ apply_rules(struct pgr_findings *out, const struct pgr_analysis_opts *o,
 			c.h = h;
 			c.only = only;
 			c.pi = only;
+			ctx_names(&c);
 			if (only >= 0 && !probed(&h->p[only]))
 				continue;
 			if (!ru->match(&c) || contradicted(&c, ru->contra))

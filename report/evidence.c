@@ -8,6 +8,8 @@
  *  - aws ec2 describe-vpc-endpoints: {"VpcEndpoints":[{VpcEndpointId,
  *    VpcEndpointType, VpcId, OwnerId, ServiceName, State, DnsEntries,
  *    Groups, SubnetIds, PrivateDnsEnabled}]}
+ *  - the same as --output text (VPCENDPOINTS lines) or --output table
+ *    (input/aws_cli.c says how they are read)
  *  - aws ec2 describe-security-groups: {"SecurityGroups":[{GroupId,
  *    GroupName, VpcId, IpPermissions:[{IpProtocol, FromPort, ToPort,
  *    IpRanges, Ipv6Ranges, UserIdGroupPairs, PrefixListIds}]}]}
@@ -80,6 +82,7 @@ static const char *const state_names[] = {
 	[PGR_VPCE_FAILED] = "failed",
 	[PGR_VPCE_DELETED] = "deleted",
 	[PGR_VPCE_DELETING] = "deleting",
+	[PGR_VPCE_PARTIAL] = "partial",
 };
 
 const char *
@@ -617,6 +620,11 @@ parse_text(const char *buf, size_t len, struct pgr_evidence_item *it,
 	 */
 	header = has_config_header(&t);
 	if (!header) {
+		rc = pgr_ev_parse_vpc_endpoints_text(&t, it, name, err, errlen);
+		if (rc != 0) {
+			text_free(&t);
+			return rc == 1 ? 0 : -1;
+		}
 		rc = pgr_ev_parse_privatelink(&t, it);
 		if (rc == 0) {
 			privatelink_free(&it->u.privatelink);
@@ -808,6 +816,23 @@ pgr_evidence_load(struct pgr_evidence *ev, const char *path, char *err,
 
 /* ------------------------------------------------------------------ */
 /* Queries */
+
+const struct pgr_pl_connection *
+pgr_evidence_find_connection(const struct pgr_evidence *ev, const char *vpce_id)
+{
+	const struct pgr_ev_privatelink *pl;
+	size_t i, j;
+
+	for (i = 0; ev != NULL && vpce_id != NULL && i < ev->n; i++) {
+		if (ev->items[i].type != PGR_EV_PRIVATELINK)
+			continue;
+		pl = &ev->items[i].u.privatelink;
+		for (j = 0; j < pl->nconnections; j++)
+			if (strcasecmp(pl->connections[j].endpoint_id, vpce_id) == 0)
+				return &pl->connections[j];
+	}
+	return NULL;
+}
 
 const struct pgr_vpce *
 pgr_evidence_find_vpce(const struct pgr_evidence *ev, const char *vpce_id)

@@ -50,7 +50,8 @@ enum pgr_vpce_state {
 	PGR_VPCE_EXPIRED,
 	PGR_VPCE_FAILED,
 	PGR_VPCE_DELETED,
-	PGR_VPCE_DELETING
+	PGR_VPCE_DELETING,
+	PGR_VPCE_PARTIAL
 };
 const char *pgr_vpce_state_name(enum pgr_vpce_state s);	/* "pendingAcceptance" */
 /* Any case, spaces, '-' and '_' ignored; PGR_VPCE_UNKNOWN if none fits. */
@@ -74,6 +75,8 @@ struct pgr_vpce {
 	char	*owner_id;		/* the AWS account that owns the endpoint */
 	char	*service_name;		/* com.amazonaws.vpce.<region>.vpce-svc-... */
 	char	region[32];		/* from service_name, else from a DNS name; "" */
+	char	service_region[32];	/* ServiceRegion (cross-region endpoints); "" */
+	char	dns_region[32];		/* the region its own DNS names are in; "" */
 	enum pgr_vpce_state state;
 	char	*state_raw;		/* State as written */
 	int	private_dns;		/* PrivateDnsEnabled: 1, 0, -1 absent */
@@ -153,6 +156,7 @@ struct pgr_pl_account {
 struct pgr_pl_connection {
 	char	*endpoint_id;		/* vpce-... */
 	char	*owner_arn;		/* NULL if absent */
+	char	owner_account[13];	/* its 12 digits, "" */
 	enum pgr_vpce_state state;
 	char	*status_raw;
 };
@@ -362,6 +366,10 @@ bool	pgr_sha256_hex(const void *p, size_t len, char out[65]);
 /* The endpoint with this VpcEndpointId (any case) in any item, or NULL. */
 const struct pgr_vpce *pgr_evidence_find_vpce(const struct pgr_evidence *ev,
 	    const char *vpce_id);
+
+/* heroku data:privatelink's Connections row for this endpoint (any case), NULL. */
+const struct pgr_pl_connection *pgr_evidence_find_connection(
+	    const struct pgr_evidence *ev, const char *vpce_id);
 
 /*
  * The configured URL of config var key (e.g. "DATABASE_URL"), password

@@ -37,6 +37,11 @@ bool	pgr_ev_ends_with_ci(const char *s, const char *suffix);
 /* ---- aws ec2 describe-* JSON (input/aws_cli.c) ---- */
 int	pgr_ev_parse_vpc_endpoints(json_t *list, struct pgr_evidence_item *it,
 	    const char *name, char *err, size_t errlen);
+/* describe-vpc-endpoints --output text or table: 1, 0 not it, -1 err. */
+int	pgr_ev_parse_vpc_endpoints_text(struct pgr_ev_text *t,
+	    struct pgr_evidence_item *it, const char *name, char *err, size_t errlen);
+/* Fill v's dns_region and region from its names and ServiceRegion. */
+void	pgr_vpce_regions(struct pgr_vpce *v);
 int	pgr_ev_parse_security_groups(json_t *list, struct pgr_evidence_item *it,
 	    const char *name, char *err, size_t errlen);
 

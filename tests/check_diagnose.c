@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -222,6 +223,95 @@ START_TEST(test_remedies)
 }
 END_TEST
 
+/*
+ * The endpoint's State as the case's evidence gives it (describe-vpc-
+ * endpoints, else heroku data:privatelink's Connections row), what the
+ * Heroku file answers, and whether every TCP connect timed out.
+ */
+struct ev_facts {
+	enum pgr_vpce_state state;
+	bool	owner_known, database_known, accounts_listed, all_timeout;
+};
+
+static void
+ev_facts(const struct pgr_case *k, struct ev_facts *f)
+{
+	const char *id = k->r.ntargets ? k->r.targets[0].endpoint.id : "";
+	const struct pgr_vpce *v = pgr_evidence_find_vpce(&k->ev, id);
+	size_t i, j, n = 0, to = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (v != NULL) {
+		f->state = v->state;
+		f->owner_known = v->owner_id != NULL;
+	}
+	for (i = 0; i < k->ev.n; i++) {
+		const struct pgr_ev_privatelink *pl = &k->ev.items[i].u.privatelink;
+
+		if (k->ev.items[i].type != PGR_EV_PRIVATELINK)
+			continue;
+		f->database_known = pl->database != NULL;
+		f->accounts_listed = pl->naccounts > 0;
+		for (j = 0; j < pl->nconnections && f->state == PGR_VPCE_UNKNOWN; j++)
+			if (strcasecmp(pl->connections[j].endpoint_id, id) == 0)
+				f->state = pl->connections[j].state;
+	}
+	for (i = 0; i < k->r.ntargets; i++)
+		for (j = 0; j < k->r.results[i].nattempts; j++, n++)
+			to += k->r.results[i].attempts[j].tcp.status == PGR_TCP_TIMEOUT;
+	f->all_timeout = n > 0 && to == n;
+}
+
+/*
+ * Evidence that settles a question: next to a timeout everywhere, an
+ * endpoint pendingAcceptance or rejected is acceptance and never the
+ * security group; available is the security group and never acceptance.
+ * And no remedy asks what the evidence answered: the endpoint's State,
+ * its owner, the database's name, whether the account is Active.
+ */
+START_TEST(test_evidence_decides)
+{
+	struct pgr_case k;
+	struct ev_facts f;
+	char path[1024], err[512];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", CASEDIR, cases[_i]);
+	ck_assert_msg(case_load(path, &k, err, sizeof(err)) == 0, "%s: %s",
+	    cases[_i], err);
+	ev_facts(&k, &f);
+	for (i = 0; i < k.an.findings.n; i++) {
+		const struct pgr_finding *fd = &k.an.findings.v[i];
+		const char *rem = fd->remedy ? fd->remedy : "";
+
+		if (f.all_timeout && (f.state == PGR_VPCE_PENDING_ACCEPTANCE ||
+		    f.state == PGR_VPCE_REJECTED))
+			ck_assert_msg(fd->cause != PGR_CAUSE_SECURITY_GROUP,
+			    "%s: %s blames the security group of an endpoint the evidence shows %s",
+			    cases[_i], pgr_code_name(fd->code), pgr_vpce_state_name(f.state));
+		if (f.all_timeout && f.state == PGR_VPCE_AVAILABLE)
+			ck_assert_msg(fd->cause != PGR_CAUSE_ACCEPTANCE,
+			    "%s: %s blames acceptance of an endpoint the evidence shows available",
+			    cases[_i], pgr_code_name(fd->code));
+		ck_assert_msg(f.state == PGR_VPCE_UNKNOWN ||
+		    strstr(rem, "VpcEndpoints[0].State'") == NULL,
+		    "%s: %s asks for the State the evidence gives: %s", cases[_i],
+		    pgr_code_name(fd->code), rem);
+		ck_assert_msg(!f.owner_known || strstr(rem, "<account-id>") == NULL,
+		    "%s: %s leaves <account-id> unfilled: %s", cases[_i],
+		    pgr_code_name(fd->code), rem);
+		ck_assert_msg(!f.database_known || strstr(rem, "<database>") == NULL,
+		    "%s: %s leaves <database> unfilled: %s", cases[_i],
+		    pgr_code_name(fd->code), rem);
+		ck_assert_msg(!f.accounts_listed ||
+		    strstr(rem, "Active in heroku data:privatelink?") == NULL,
+		    "%s: %s asks whether the account is Active, which the file says: %s",
+		    cases[_i], pgr_code_name(fd->code), rem);
+	}
+	case_free(&k);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -231,6 +321,7 @@ suite(void)
 	find_cases();
 	tcase_add_loop_test(tc, test_case, 0, ncases);
 	tcase_add_loop_test(tc, test_remedies, 0, ncases);
+	tcase_add_loop_test(tc, test_evidence_decides, 0, ncases);
 	tcase_add_test(tc, test_every_rule_has_a_case);
 	tcase_add_test(tc, test_rule_codes_known);
 	suite_add_tcase(s, tc);

@@ -100,6 +100,15 @@ static const struct detect_case detect_cases[] = {
 	{ "privatelink-color-boxed.txt", PGR_EV_PRIVATELINK, NULL },
 	{ "privatelink-us-west-2.txt", PGR_EV_PRIVATELINK, NULL },
 	{ "privatelink-access.txt", PGR_EV_PRIVATELINK, NULL },
+	{ "privatelink-connections-pending.txt", PGR_EV_PRIVATELINK, NULL },
+	{ "privatelink-connections-rejected.txt", PGR_EV_PRIVATELINK, NULL },
+	{ "privatelink-whitelisted-2019.txt", PGR_EV_PRIVATELINK, NULL },
+	{ "privatelink-whitelisted-connections.txt", PGR_EV_PRIVATELINK, NULL },
+	{ "vpce-partial.json", PGR_EV_VPC_ENDPOINTS, NULL },
+	{ "vpce-cross-region.json", PGR_EV_VPC_ENDPOINTS, NULL },
+	{ "vpce-text-pending-acceptance.txt", PGR_EV_VPC_ENDPOINTS, NULL },
+	{ "vpce-text-partial.txt", PGR_EV_VPC_ENDPOINTS, NULL },
+	{ "vpce-table-rejected.txt", PGR_EV_VPC_ENDPOINTS, NULL },
 	{ "config-styled.txt", PGR_EV_HEROKU_CONFIG, NULL },
 	{ "config-shell.txt", PGR_EV_HEROKU_CONFIG, NULL },
 	{ "config-json.json", PGR_EV_HEROKU_CONFIG, NULL },
@@ -115,6 +124,8 @@ static const struct detect_case detect_cases[] = {
 	{ "bad-blank.txt", -1, "the file is empty" },
 	{ "bad-latin1.txt", -1, "not UTF-8 text (byte 108)" },
 	{ "bad-prose.txt", -1, "not a recognised evidence file" },
+	{ "bad-vpce-text-no-id.txt", -1, "text output, but endpoint 1 has no VpcEndpointId" },
+	{ "bad-vpce-table-empty.txt", -1, "table output without an endpoint" },
 	{ "no-such-file.json", -1, "No such file or directory" },
 };
 
@@ -173,7 +184,107 @@ static const struct vpce_case vpce_cases[] = {
 	{ "vpce-deleted.json", PGR_VPCE_DELETED, "deleted", "us-east-1", 0 },
 	{ "vpce-deleting.json", PGR_VPCE_DELETING, "deleting", "us-east-1", 3 },
 	{ "vpce-us-west-2.json", PGR_VPCE_AVAILABLE, "available", "us-west-2", 3 },
+	{ "vpce-partial.json", PGR_VPCE_PARTIAL, "partial", "us-east-1", 3 },
 };
+
+/* --output text / table: what the shape reader finds beyond the JSON's. */
+START_TEST(test_vpce_text_table)
+{
+	struct pgr_evidence ev = { 0 };
+	const struct pgr_vpce *v;
+
+	load_ok(&ev, EV("vpce-table-rejected.txt"));
+	ck_assert_int_eq(ev.items[0].type, PGR_EV_VPC_ENDPOINTS);
+	ck_assert_uint_eq(ev.items[0].u.endpoints.n, 1);
+	v = &ev.items[0].u.endpoints.v[0];
+	ck_assert_str_eq(v->id, LAB_VPCE);
+	ck_assert_int_eq(v->state, PGR_VPCE_REJECTED);
+	ck_assert_str_eq(v->state_raw, "rejected");
+	ck_assert_str_eq(v->owner_id, "123456789012");
+	ck_assert_str_eq(v->service_name, LAB_SERVICE);
+	ck_assert_str_eq(v->type, "Interface");
+	ck_assert_str_eq(v->vpc_id, "vpc-0c1d2e3f4a5b6c7d8");
+	ck_assert_int_eq(v->private_dns, 0);
+	ck_assert_uint_eq(v->ndns, 3);	/* a table of columns: DnsName, HostedZoneId */
+	ck_assert_str_eq(v->dns[1].hosted_zone_id, "Z7HUB22UULQXV");
+	ck_assert_uint_eq(v->ngroups, 1);
+	ck_assert_str_eq(v->groups[0].id, LAB_SG);
+	ck_assert_str_eq(v->groups[0].name, "pgreach-endpoint");
+	ck_assert_uint_eq(v->nsubnets, 2);
+	ck_assert_uint_eq(v->nenis, 2);
+	ck_assert_str_eq(v->region, "us-east-1");
+	ck_assert_str_eq(v->dns_region, "us-east-1");
+	ck_assert_str_eq(v->service_region, "");
+	pgr_evidence_free(&ev);
+
+	load_ok(&ev, EV("vpce-text-pending-acceptance.txt"));
+	v = &ev.items[0].u.endpoints.v[0];
+	ck_assert_str_eq(v->id, LAB_VPCE);
+	ck_assert_int_eq(v->state, PGR_VPCE_PENDING_ACCEPTANCE);
+	ck_assert_str_eq(v->owner_id, "123456789012");
+	ck_assert_str_eq(v->service_name, LAB_SERVICE);
+	ck_assert_uint_eq(v->ndns, 3);
+	ck_assert_ptr_nonnull(strstr(v->dns[2].name, "us-east-1b"));
+	ck_assert_str_eq(v->groups[0].name, "pgreach-endpoint");
+	ck_assert_uint_eq(v->nsubnets, 2);
+	ck_assert_ptr_eq(pgr_evidence_find_vpce(&ev, LAB_VPCE), v);
+	pgr_evidence_free(&ev);
+
+	load_ok(&ev, EV("vpce-text-partial.txt"));
+	v = &ev.items[0].u.endpoints.v[0];
+	ck_assert_int_eq(v->state, PGR_VPCE_PARTIAL);
+	ck_assert_str_eq(v->state_raw, "partial");
+	ck_assert_uint_eq(v->nenis, 2);
+	ck_assert_str_eq(v->enis[1], "eni-0fedcba987654321a");
+	ck_assert_int_eq(v->private_dns, -1);	/* two unnamed booleans */
+	pgr_evidence_free(&ev);
+
+	/* A cross-region endpoint: ServiceRegion, and its own region from DNS. */
+	load_ok(&ev, EV("vpce-cross-region.json"));
+	v = &ev.items[0].u.endpoints.v[0];
+	ck_assert_str_eq(v->service_region, "us-west-2");
+	ck_assert_str_eq(v->region, "us-west-2");
+	ck_assert_str_eq(v->dns_region, "us-east-1");
+	pgr_evidence_free(&ev);
+}
+END_TEST
+
+/* Text and table output cut anywhere, or with a cell changed: never a crash. */
+START_TEST(test_vpce_text_hostile)
+{
+	static const char *const rows[] = {
+		"VPCENDPOINTS\tvpce-0a1b2c3d4e5f60718\n",
+		"VPCENDPOINTS\tvpce-0a1b2c3d4e5f60718\tdeleted\tdeleted\n"
+		    "DNSENTRIES\tZ7HUB22UULQXV\nGROUPS\tpgreach\nSUBNETIDS\tx\n",
+		"DNSENTRIES\tx.amazonaws.com\nVPCENDPOINTS\tvpce-0a1b2c3d4e5f60718\n",
+		"VPCENDPOINTS\t\t\t\t\n",
+		"|  DescribeVpcEndpoints  |\n||  VpcEndpoints ||\n||  State | available ||\n",
+		"|  DescribeVpcEndpoints  |\n||VpcEndpoints||\n||VpcEndpointId|vpce-0a1b2c3d4e5f60718||\n"
+		    "||VpcEndpoints||\n||VpcEndpointId|vpce-0fedcba9876543210||\n||State|Expired||\n",
+	};
+	static const int want[] = { 0, 0, 0, -1, -1, 0 };
+	struct pgr_evidence ev = { 0 };
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int rc = pgr_evidence_load_buffer(&ev, "t", rows[i], strlen(rows[i]),
+		    err, sizeof(err));
+
+		ck_assert_msg(rc == want[i], "row %zu: %d (%s)", i, rc, err);
+		if (rc == 0)
+			ck_assert_int_eq(ev.items[ev.n - 1].type, PGR_EV_VPC_ENDPOINTS);
+	}
+	/* the second: the first state cell is the endpoint's */
+	ck_assert_int_eq(ev.items[1].u.endpoints.v[0].state, PGR_VPCE_DELETED);
+	ck_assert_uint_eq(ev.items[1].u.endpoints.v[0].ndns, 0);
+	/* the table of two endpoints */
+	ck_assert_uint_eq(ev.items[3].u.endpoints.n, 2);
+	ck_assert_int_eq(ev.items[3].u.endpoints.v[1].state, PGR_VPCE_EXPIRED);
+	ck_assert_int_eq(ev.items[3].u.endpoints.v[0].state, PGR_VPCE_UNKNOWN);
+	pgr_evidence_free(&ev);
+}
+END_TEST
 
 START_TEST(test_vpce)
 {
@@ -286,7 +397,16 @@ static const struct state_case state_cases[] = {
 	{ "failed", PGR_VPCE_FAILED },
 	{ "deleted", PGR_VPCE_DELETED },
 	{ "deleting", PGR_VPCE_DELETING },
-	{ "partial", PGR_VPCE_UNKNOWN },
+	{ "partial", PGR_VPCE_PARTIAL },
+	{ "Partial", PGR_VPCE_PARTIAL },
+	{ "PENDING", PGR_VPCE_PENDING },
+	{ "Rejected", PGR_VPCE_REJECTED },
+	{ "Expired", PGR_VPCE_EXPIRED },
+	{ "FAILED", PGR_VPCE_FAILED },
+	{ "Deleted", PGR_VPCE_DELETED },
+	{ "Deleting", PGR_VPCE_DELETING },
+	{ "pending acceptance", PGR_VPCE_PENDING_ACCEPTANCE },
+	{ "partially", PGR_VPCE_UNKNOWN },
 	{ "availableish", PGR_VPCE_UNKNOWN },
 	{ "avail", PGR_VPCE_UNKNOWN },
 	{ "", PGR_VPCE_UNKNOWN },
@@ -661,6 +781,20 @@ static const struct pl_case pl_cases[] = {
 	  "available" },
 	{ "privatelink-access.txt", PGR_PL_UNKNOWN, NULL, NULL, NULL, "", 2,
 	  "123456789012", PGR_PL_ACCOUNT_ACTIVE, 0, 0, NULL },
+	/* The Connections table's states, as Heroku words them */
+	{ "privatelink-connections-pending.txt", PGR_PL_OPERATIONAL, "Operational",
+	  "postgresql-sushi-12345", LAB_SERVICE, "us-east-1", 1, "123456789012",
+	  PGR_PL_ACCOUNT_ACTIVE, 1, PGR_VPCE_PENDING_ACCEPTANCE, "Pending Acceptance" },
+	{ "privatelink-connections-rejected.txt", PGR_PL_OPERATIONAL, "Operational",
+	  "postgresql-sushi-12345", LAB_SERVICE, "us-east-1", 1, "123456789012",
+	  PGR_PL_ACCOUNT_ACTIVE, 2, PGR_VPCE_REJECTED, "Rejected" },
+	/* The plugin before June 2020: "Whitelisted Accounts", Status first */
+	{ "privatelink-whitelisted-2019.txt", PGR_PL_OPERATIONAL, "Operational",
+	  "postgresql-sushi-12345", LAB_SERVICE, "us-east-1", 1, "123456789012",
+	  PGR_PL_ACCOUNT_PENDING, 0, 0, NULL },
+	{ "privatelink-whitelisted-connections.txt", PGR_PL_OPERATIONAL, "Operational",
+	  "postgresql-sushi-12345", LAB_SERVICE, "us-east-1", 1, "123456789012",
+	  PGR_PL_ACCOUNT_ACTIVE, 1, PGR_VPCE_PENDING_ACCEPTANCE, "pending acceptance" },
 };
 
 #define STR_OR_NULL(got, want) do {					\
@@ -728,6 +862,13 @@ START_TEST(test_privatelink_details)
 	load_ok(&ev, EV("privatelink-us-west-2.txt"));
 	pl = &ev.items[0].u.privatelink;
 	ck_assert_ptr_null(pl->connections[0].owner_arn);
+	pgr_evidence_free(&ev);
+
+	/* Another endpoint of the same database, Available */
+	load_ok(&ev, EV("privatelink-connections-rejected.txt"));
+	pl = &ev.items[0].u.privatelink;
+	ck_assert_str_eq(pl->connections[1].endpoint_id, "vpce-0fedcba9876543210");
+	ck_assert_int_eq(pl->connections[1].state, PGR_VPCE_AVAILABLE);
 	pgr_evidence_free(&ev);
 }
 END_TEST
@@ -1368,6 +1509,8 @@ evidence_suite(void)
 	tcase_add_test(tc, test_aws_host_lookup);
 	tcase_add_loop_test(tc, test_privatelink, 0, N(pl_cases));
 	tcase_add_test(tc, test_privatelink_details);
+	tcase_add_test(tc, test_vpce_text_table);
+	tcase_add_test(tc, test_vpce_text_hostile);
 	tcase_add_loop_test(tc, test_config, 0, N(cfg_cases));
 	tcase_add_test(tc, test_config_forms);
 	tcase_add_loop_test(tc, test_redact, 0, N(redact_cases));

@@ -62,6 +62,28 @@ def port_of($f): if $f.port != null then $f.port
 	  (if $top.code == "PORT_SERVICE_DOWN" then
 		$a[] | select(.port == $p and .tcp.status == "refused") | . as $x
 		| select(any($a[]; .address == $x.address and .port != $p and .tls.status == "ok") | not)
-		| "PORT_SERVICE_DOWN, yet no other port at \(.address) answers TLS" else empty end)
+		| "PORT_SERVICE_DOWN, yet no other port at \(.address) answers TLS" else empty end),
+	  # Evidence that decides: the endpoint's State as the evidence gives it
+	  # (the checklist's "available" step, or a finding that cites
+	  # describe-vpc-endpoints or the Heroku Connections table).  An
+	  # endpoint not available is not a security group's doing, and one
+	  # available is not waiting for acceptance.
+	  ([ ($r.checklist[]? | select(.step == "available" and .finding == null
+		and (.status == "pass" or .status == "fail")
+		and (.reason // "" | test("^inferred") | not))
+		| {st: (.reason | split(" ")[0]), why: .reason}),
+	     ($r.findings[] | .evidence // "" | [match("(describe-vpc-endpoints|DescribeVpcEndpoints [(]--aws[)]|privatelink [(]Connections[)])[^;]*? (vpce-[0-9a-f]+) is ([A-Za-z]+)"; "g")]
+		| .[] | {st: .captures[2].string, why: .string}) ] as $st
+	   | (if $top.cause == "security_group" then
+		$st[] | select(.st != "available")
+		| "security_group, yet the evidence says \(.why)" else empty end),
+	     (if $top.cause == "acceptance" and $top.code != "ACCOUNT_NOT_ALLOWED" then
+		$st[] | select(.st == "available")
+		| "acceptance, yet the evidence says \(.why)" else empty end)),
+	  # A region mismatch the evidence shows: nothing crosses regions, so
+	  # nothing connects (--region compares the client's region only).
+	  (if $top.cause == "region" and ($top.evidence // "" | test("--region|AWS_REGION") | not) then
+		$a[] | select(.tcp.status == "ok")
+		| "region, yet \(.address):\(.port) connects" else empty end)
 	  ]
   end
