@@ -257,8 +257,9 @@ host_ms(const struct pgr_analysis *an, size_t hi)
  * fails no step and is not the run's first failure; the phases after TCP
  * are judged on the addresses that could be reached.
  */
-static bool
-excused(const struct pgr_analysis *an, size_t target, const struct pgr_attempt *a)
+bool
+pgr_attempt_excused(const struct pgr_analysis *an, size_t target,
+    const struct pgr_attempt *a)
 {
 	size_t i;
 
@@ -279,7 +280,7 @@ excused(const struct pgr_analysis *an, size_t target, const struct pgr_attempt *
 
 struct tally {
 	size_t	n, ok, ran;
-	size_t	excused;	/* attempts left out: see excused() */
+	size_t	excused;	/* attempts left out: pgr_attempt_excused() */
 	const char *excused_addr;
 	double	max_ms;		/* longest successful end (p95 for the query) */
 	double	max_dur;	/* longest duration of the phase itself */
@@ -315,7 +316,7 @@ tally_phase(const struct pgr_analysis *an, int ti, enum pgr_phase ph, struct tal
 		double ms = ph == PGR_PH_QUERY ? a->query.p95_ms : phase_end(a, ph);
 		double start = ph == PGR_PH_TCP ? 0 : phase_end(a, (enum pgr_phase)(ph - 1));
 
-		if (excused(an, (size_t)ti, a)) {
+		if (pgr_attempt_excused(an, (size_t)ti, a)) {
 			if (t->excused++ == 0)
 				t->excused_addr = a->address;
 			continue;
@@ -716,7 +717,7 @@ first_failure(struct pgr_analysis *an)
 			for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++) {
 				enum pgr_err e = pgr_attempt_phase(&tr->attempts[j], (enum pgr_phase)p);
 
-				if (!pgr_err_failed(e) || excused(an, i, &tr->attempts[j]))
+				if (!pgr_err_failed(e) || pgr_attempt_excused(an, i, &tr->attempts[j]))
 					continue;
 				an->first_failure = (struct pgr_failure){ (int)i, (int)j,
 				    (enum pgr_phase)p, e };
