@@ -137,8 +137,18 @@ pgr_addr_set(struct pgr_addr *a, const struct sockaddr *sa, int ttl,
 	memcpy(&a->sa, sa, a->salen);
 	a->ttl = ttl;
 	a->scope = pgr_addr_scope(sa);
-	a->in_vpc = nvpc == 0 ? -1 : 0;
-	for (i = 0; i < nvpc; i++)
+	/*
+	 * Known only against a CIDR of the address's own family: a VPC given
+	 * by its IPv4 range says nothing of an AAAA answer (a VPC's IPv6 range
+	 * is a separate /56).
+	 */
+	a->in_vpc = -1;
+	for (i = 0; i < nvpc; i++) {
+		if (vpc[i].family != sa->sa_family)
+			continue;
+		if (a->in_vpc < 0)
+			a->in_vpc = 0;
 		if (pgr_cidr_contains(&vpc[i], sa))
 			a->in_vpc = 1;
+	}
 }

@@ -103,7 +103,7 @@ struct pgr_addr {
 	int	family;			/* 4 or 6 */
 	int	ttl;			/* seconds, -1 if unknown */
 	enum pgr_scope scope;
-	int	in_vpc;			/* 1 yes, 0 no, -1 no --vpc-cidr given */
+	int	in_vpc;			/* 1 yes, 0 no, -1 no --vpc-cidr of its family */
 	struct sockaddr_storage sa;	/* port not set */
 	socklen_t salen;
 };

@@ -80,6 +80,7 @@ steps_of(enum pgr_code c)
 		return S(DNS);
 	case PGR_F_TCP_UNREACHABLE: case PGR_F_TCP_REFUSED: case PGR_F_TCP_ERROR:
 	case PGR_F_PORT_SERVICE_DOWN:
+	case PGR_F_IPV6_UNREACHABLE:	/* a warning: the IPv4 addresses pass */
 		return TCP_STEPS;
 	case PGR_F_PATH_MTU_BLACKHOLE:
 		return S(TLS);
@@ -255,10 +256,37 @@ host_ms(const struct pgr_analysis *an, size_t hi)
 	return end - start;
 }
 
+/*
+ * An attempt that IPV6_UNREACHABLE on its host explains: an IPv6 address
+ * this client cannot route, beside addresses that work.  A warning, so it
+ * fails no step and is not the run's first failure; the phases after TCP
+ * are judged on the addresses that could be reached.
+ */
+bool
+pgr_attempt_excused(const struct pgr_analysis *an, size_t target,
+    const struct pgr_attempt *a)
+{
+	size_t i;
+
+	if (a->family != 6 || a->tcp.status != PGR_TCP_UNREACHABLE)
+		return false;
+	for (i = 0; i < an->findings.n; i++) {
+		const struct pgr_finding *f = &an->findings.v[i];
+
+		if (f->code == PGR_F_IPV6_UNREACHABLE && f->target >= 0 &&
+		    (size_t)f->target < an->r->ntargets &&
+		    an->host_of[f->target] == an->host_of[target])
+			return true;
+	}
+	return false;
+}
+
 /* ---- the checklist ---- */
 
 struct tally {
 	size_t	n, ok, ran;
+	size_t	excused;	/* attempts left out: pgr_attempt_excused() */
+	const char *excused_addr;
 	double	max_ms;		/* longest successful end (p95 for the query) */
 	double	max_dur;	/* longest duration of the phase itself */
 	const char *extra;	/* the TLS version */
@@ -277,7 +305,7 @@ step_target(const struct pgr_host *h, enum pgr_check_step s)
 }
 
 static void
-tally_phase(const struct pgr_report *r, int ti, enum pgr_phase ph, struct tally *t)
+tally_phase(const struct pgr_analysis *an, int ti, enum pgr_phase ph, struct tally *t)
 {
 	const struct pgr_target_result *tr;
 	size_t i;
@@ -286,13 +314,18 @@ tally_phase(const struct pgr_report *r, int ti, enum pgr_phase ph, struct tally 
 	t->err = PGR_OK;
 	if (ti < 0)
 		return;
-	tr = &r->results[ti];
+	tr = &an->r->results[ti];
 	for (i = 0; i < tr->nattempts; i++) {
 		const struct pgr_attempt *a = &tr->attempts[i];
 		enum pgr_err e = pgr_attempt_phase(a, ph);
 		double ms = ph == PGR_PH_QUERY ? a->query.p95_ms : phase_end(a, ph);
 		double start = ph == PGR_PH_TCP ? 0 : phase_end(a, (enum pgr_phase)(ph - 1));
 
+		if (pgr_attempt_excused(an, (size_t)ti, a)) {
+			if (t->excused++ == 0)
+				t->excused_addr = a->address;
+			continue;
+		}
 		t->n++;
 		if (ran(e)) {
 			t->ran++;
@@ -530,7 +563,7 @@ phase_step(const struct pgr_analysis *an, const struct pgr_host *h,
 	struct tally t;
 	char buf[160];
 
-	tally_phase(an->r, ti, d->phase, &t);
+	tally_phase(an, ti, d->phase, &t);
 	it->err = t.err;
 	it->ms = t.max_dur;
 	if (ti < 0) {
@@ -552,10 +585,16 @@ phase_step(const struct pgr_analysis *an, const struct pgr_host *h,
 	if (d->phase == PGR_PH_QUERY)
 		snprintf(buf, sizeof(buf), "%zu/%zu sessions, p95 up to %.2f ms", t.ok, t.n, t.max_ms);
 	else if (t.ok > 0)
-		snprintf(buf, sizeof(buf), "%zu/%zu addresses%s%s, up to %.1f ms", t.ok, t.n,
-		    t.extra ? ", " : "", t.extra ? t.extra : "", t.max_ms);
+		snprintf(buf, sizeof(buf), "%zu/%zu addresses%s%s, up to %.1f ms", t.ok,
+		    t.n + (d->phase == PGR_PH_TCP ? t.excused : 0), t.extra ? ", " : "", t.extra ? t.extra : "", t.max_ms);
 	else
 		snprintf(buf, sizeof(buf), "0/%zu addresses", t.n);
+	if (t.ok == t.n && t.excused > 0 && d->phase == PGR_PH_TCP) {
+		set(it, PGR_CHECK_WARN, "%zu/%zu addresses (IPv6 %s%s unreachable), up to %.1f ms",
+		    t.ok, t.n + t.excused, t.excused_addr, t.excused > 1 ? " and others" : "",
+		    t.max_ms);
+		return;
+	}
 	set(it, t.ok == t.n ? PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s", buf);
 }
 
@@ -643,8 +682,8 @@ checklist(struct pgr_analysis *an, size_t hi)
 			set(&it[s], f->severity >= PGR_SEV_CRITICAL ? PGR_CHECK_FAIL :
 			    PGR_CHECK_WARN, "%s", f->summary);
 	}
-	tally_phase(an->r, h->pg, PGR_PH_TCP, &a);
-	tally_phase(an->r, h->bouncer, PGR_PH_TCP, &b);
+	tally_phase(an, h->pg, PGR_PH_TCP, &a);
+	tally_phase(an, h->bouncer, PGR_PH_TCP, &b);
 	evidence_steps(an, h, it, a.ok + b.ok > 0);
 	aws_steps(an, h, it);
 	if (it[PGR_STEP_SECURITY_GROUP].finding < 0 &&
@@ -715,7 +754,7 @@ first_failure(struct pgr_analysis *an)
 			for (p = PGR_PH_TCP; p < PGR_PH__COUNT; p++) {
 				enum pgr_err e = pgr_attempt_phase(&tr->attempts[j], (enum pgr_phase)p);
 
-				if (!pgr_err_failed(e))
+				if (!pgr_err_failed(e) || pgr_attempt_excused(an, i, &tr->attempts[j]))
 					continue;
 				an->first_failure = (struct pgr_failure){ (int)i, (int)j,
 				    (enum pgr_phase)p, e };

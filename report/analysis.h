@@ -129,6 +129,12 @@ enum pgr_err pgr_attempt_phase(const struct pgr_attempt *a, enum pgr_phase p);
 /* The finding on a host's step, NULL. */
 const struct pgr_finding *pgr_step_finding(const struct pgr_analysis *an,
 	    const struct pgr_check_item *it);
+/*
+ * An attempt the analysis does not count as a failure: an IPv6 address this
+ * client cannot route, which IPV6_UNREACHABLE (a warning) explains.
+ */
+bool	pgr_attempt_excused(const struct pgr_analysis *an, size_t target,
+	    const struct pgr_attempt *a);
 /* The host a target belongs to. */
 const struct pgr_host *pgr_host_of(const struct pgr_analysis *an, size_t target);
 

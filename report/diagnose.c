@@ -12,6 +12,7 @@
  * endpoints reach only services of their own region; endpoint names resolve
  * to the endpoint's private addresses in the client's VPC.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,10 @@ struct port_facts {
 /* What one address did on each port: facts across ports and addresses. */
 struct addr_facts {
 	const char	*addr;
+	int		 family;		/* 4 or 6 */
 	bool		 seen[P__N];
 	enum pgr_err	 tcp[P__N], tls[P__N], login[P__N];
+	int		 tcp_errno[P__N];
 };
 
 struct host_facts {
@@ -194,12 +197,14 @@ addr_add(struct host_facts *h, int pi, const struct pgr_attempt *a)
 	if (k == h->nad) {
 		if (h->nad == sizeof(h->ad) / sizeof(h->ad[0]))
 			return;
+		h->ad[h->nad].family = a->family;
 		h->ad[h->nad++].addr = a->address;
 	}
 	if (h->ad[k].seen[pi])
 		return;
 	h->ad[k].seen[pi] = true;
 	h->ad[k].tcp[pi] = a->tcp.status;
+	h->ad[k].tcp_errno[pi] = a->tcp.err_no;
 	h->ad[k].tls[pi] = a->tls.status;
 	h->ad[k].login[pi] = a->login.status;
 }
@@ -988,6 +993,51 @@ how_name(enum pgr_err e)
 	    "is refused" : e == PGR_TCP_UNREACHABLE ? "is unreachable" : "fails";
 }
 
+/* TCP connects on every port probed at this address. */
+static bool
+addr_works(const struct addr_facts *a)
+{
+	int i, seen = 0;
+
+	for (i = 0; i < P__N; i++) {
+		if (!a->seen[i])
+			continue;
+		if (a->tcp[i] != PGR_OK)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+/*
+ * An IPv6 address this client cannot reach (no IPv6 route, no IPv6 source
+ * address: connect() fails at once) on every port, while another address
+ * of the same name works on every port.  IPV6_UNREACHABLE speaks for it,
+ * so the partial rules leave it out.
+ */
+static bool
+v6_unroutable(const struct host_facts *h, const struct addr_facts *a)
+{
+	size_t k;
+	int i, seen = 0;
+
+	if (a->family != 6)
+		return false;
+	for (i = 0; i < P__N; i++) {
+		if (!a->seen[i])
+			continue;
+		if (a->tcp[i] != PGR_TCP_UNREACHABLE)
+			return false;
+		seen++;
+	}
+	if (seen == 0)
+		return false;
+	for (k = 0; k < h->nad; k++)
+		if (addr_works(&h->ad[k]))
+			return true;
+	return false;
+}
+
 /* Some addresses fail at TCP on one port where others connect on it. */
 static bool
 partial_port(struct ctx *c)
@@ -1003,7 +1053,7 @@ partial_port(struct ctx *c)
 		for (k = 0; k < h->nad; k++) {
 			const struct addr_facts *a = &h->ad[k];
 
-			if (!a->seen[i])
+			if (!a->seen[i] || v6_unroutable(h, a))
 				continue;
 			/* refused here, answered on the other port: PORT_SERVICE_DOWN */
 			if (a->tcp[i] == PGR_TCP_REFUSED && a->seen[1 - i] &&
@@ -1046,6 +1096,8 @@ m_partial(struct ctx *c)
 		const struct addr_facts *a = &h->ad[k];
 		bool bad = true, good = false, any = false;
 
+		if (v6_unroutable(h, a))
+			continue;
 		for (i = 0; i < P__N; i++) {
 			if (!a->seen[i])
 				continue;
@@ -1119,18 +1171,72 @@ m_refused(struct ctx *c)
 	return m_phase(c, PGR_PH_TCP, PGR_TCP_REFUSED, "refused the connection (TCP reset)");
 }
 
+/* Only the addresses that were unreachable: never one that connected. */
 static bool
 m_unreachable(struct ctx *c)
 {
+	size_t k;
 	int i;
 
-	for (i = 0; i < P__N; i++) {
-		if (count(&c->h->p[i], PGR_PH_TCP, PGR_TCP_UNREACHABLE) == 0)
-			continue;
-		EV(c, "no route from here to %s (network or host unreachable)", c->h->addrs);
-		return true;
+	for (k = 0; k < c->h->nad; k++)
+		for (i = 0; i < P__N; i++)
+			if (c->h->ad[k].seen[i] && c->h->ad[k].tcp[i] == PGR_TCP_UNREACHABLE) {
+				list_add(c->bad, sizeof(c->bad), c->h->ad[k].addr);
+				break;
+			}
+	if (c->bad[0] == '\0')
+		return false;
+	EV(c, "no route from here to %s (network or host unreachable)", c->bad);
+	return true;
+}
+
+static const char *
+unreach_why(int e)
+{
+	switch (e) {
+	case ENETUNREACH:
+		return "no IPv6 route to it: ENETUNREACH";
+	case EADDRNOTAVAIL:
+		return "no IPv6 address to send from: EADDRNOTAVAIL";
+	case EHOSTUNREACH:
+		return "host unreachable over IPv6: EHOSTUNREACH";
+	default:
+		return "unreachable over IPv6";
 	}
-	return false;
+}
+
+/*
+ * The name answers A records that work and AAAA records this client cannot
+ * route.  Not the endpoint's fault and not fatal: libpq tries the next
+ * address when connect() fails.  Names the IPv6 addresses and how they
+ * failed; the working addresses are only said to work.
+ */
+static bool
+m_v6_unroutable(struct ctx *c)
+{
+	const struct host_facts *h = c->h;
+	size_t k;
+	int i, e = 0;
+
+	for (k = 0; k < h->nad; k++) {
+		const struct addr_facts *a = &h->ad[k];
+
+		if (v6_unroutable(h, a)) {
+			list_add(c->bad, sizeof(c->bad), a->addr);
+			for (i = 0; i < P__N && e == 0; i++)
+				if (a->seen[i])
+					e = a->tcp_errno[i];
+		} else if (addr_works(a))
+			list_add(c->good, sizeof(c->good), a->addr);
+	}
+	if (c->bad[0] == '\0' || c->good[0] == '\0')
+		return false;
+	snprintf(c->how, sizeof(c->how), "%s", unreach_why(e));
+	EV(c, "%s answers AAAA %s: connect() to it failed at once on %s (%s); TCP to %s connects on every port",
+	    h->host, c->bad,
+	    probed(&h->p[P_PG]) && probed(&h->p[P_BOUNCER]) ? "5432 and 5433" :
+	    probed(&h->p[P_PG]) ? "5432" : "5433", c->how, c->good);
+	return true;
 }
 
 static bool
@@ -1429,6 +1535,9 @@ static const struct rule rules[] = {
 	{ PGR_F_TCP_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_unreachable,
 	  "No route from this host to the endpoint's addresses",
 	  "The client must be in the endpoint's VPC (or a routed, peered one): check the client's subnet route table and that the endpoint's subnets are in this VPC.", X_OTHER_ADDRS_OK, false },
+	{ PGR_F_IPV6_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_WARNING, m_v6_unroutable,
+	  "The AAAA answer {bad} is unreachable from this client ({how}), while every port connects at {good}",
+	  "libpq tries a name's addresses one after another in the order getaddrinfo gives them and moves on when one fails; glibc sorts an address it has no route to last (RFC 6724), and connect() to it failed at once here, so apps still connect. Where an IPv6 attempt hangs instead (a route without a path), every new connection that tries it first waits connect_timeout. Make the answer match the client: set the endpoint's DNS record type to IPv4 (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --dns-options DnsRecordIpType=ipv4; DnsOptions.DnsRecordIpType is ipv4, dualstack or ipv6), or give this client IPv6 routing into the VPC (an IPv6 address in a subnet with an IPv6 CIDR), or pin the working addresses ({good}) with hostaddr= beside host= (the name, for TLS).", 0, false },
 	{ PGR_F_SECURITY_GROUP_PORT, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_port,
 	  "TCP {port} is dropped while {other_port} connects: the security group lacks port {port}",
 	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>.", 0, false },

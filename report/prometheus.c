@@ -206,12 +206,15 @@ phase_success(FILE *f, const struct pgr_report *r)
  * The step where a target failed: its lookup, else the earliest phase in
  * which any of its connections failed.  Blackbox exporter users ask for
  * this (blackbox_exporter#1077, #1528): probe_success alone says nothing
- * of where.  Written only for targets that failed.
+ * of where.  Written only for targets that failed: an IPv6 address this
+ * client cannot route, beside addresses that work, is a warning
+ * (IPV6_UNREACHABLE), not the target's failure.
  */
 static bool
-failed_step(const struct pgr_target_result *tr, enum pgr_phase *ph,
+failed_step(const struct pgr_analysis *an, size_t ti, enum pgr_phase *ph,
     enum pgr_err *e)
 {
+	const struct pgr_target_result *tr = &an->r->results[ti];
 	size_t j;
 	int p;
 
@@ -225,7 +228,8 @@ failed_step(const struct pgr_target_result *tr, enum pgr_phase *ph,
 			enum pgr_err s = pgr_attempt_phase(&tr->attempts[j],
 			    (enum pgr_phase)p);
 
-			if (pgr_err_failed(s)) {
+			if (pgr_err_failed(s) &&
+			    !pgr_attempt_excused(an, ti, &tr->attempts[j])) {
 				*ph = (enum pgr_phase)p;
 				*e = s;
 				return true;
@@ -235,8 +239,9 @@ failed_step(const struct pgr_target_result *tr, enum pgr_phase *ph,
 }
 
 static void
-failure_steps(FILE *f, const struct pgr_report *r)
+failure_steps(FILE *f, const struct pgr_analysis *an)
 {
+	const struct pgr_report *r = an->r;
 	enum pgr_phase ph;
 	enum pgr_err e;
 	bool header = false;
@@ -245,7 +250,7 @@ failure_steps(FILE *f, const struct pgr_report *r)
 	for (i = 0; i < r->ntargets; i++) {
 		bool first = true;
 
-		if (target_repeated(r, i) || !failed_step(&r->results[i], &ph, &e))
+		if (target_repeated(r, i) || !failed_step(an, i, &ph, &e))
 			continue;
 		if (!header)
 			family_header(f, "pgreach_failed_step", "gauge",
@@ -366,7 +371,7 @@ pgr_write_prometheus(FILE *f, const struct pgr_analysis *an,
 		field_family(f, r, (enum pgr_family)fam);
 	}
 	phase_success(f, r);
-	failure_steps(f, r);
+	failure_steps(f, an);
 	findings(f, an);
 	return ferror(f) ? -1 : 0;
 }

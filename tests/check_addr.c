@@ -82,6 +82,42 @@ START_TEST(test_bad_cidr)
 }
 END_TEST
 
+/*
+ * in_vpc is known only against a CIDR of the address's family: an AAAA
+ * answer is not "outside the VPC" because the VPC was given by its IPv4 range.
+ */
+static const struct {
+	const char *cidrs[2];
+	const char *addr;
+	int in_vpc;
+} vpcs[] = {
+	{ { "10.0.0.0/16", NULL }, "10.0.1.5", 1 },
+	{ { "10.0.0.0/16", NULL }, "10.1.0.5", 0 },
+	{ { "10.0.0.0/16", NULL }, "fd5b:3f1c:9e20:ff::5", -1 },
+	{ { "10.0.0.0/16", "fd5b:3f1c:9e20::/56" }, "fd5b:3f1c:9e20:ff::5", 1 },
+	{ { "10.0.0.0/16", "fd5b:3f1c:9e20::/56" }, "fd00::5", 0 },
+	{ { "fd5b:3f1c:9e20::/56", NULL }, "10.0.1.5", -1 },
+	{ { NULL, NULL }, "10.0.1.5", -1 },
+};
+
+START_TEST(test_in_vpc)
+{
+	struct sockaddr_storage ss = sa(vpcs[_i].addr);
+	struct pgr_cidr c[2];
+	struct pgr_addr a;
+	char err[128];
+	size_t n = 0;
+
+	while (n < 2 && vpcs[_i].cidrs[n] != NULL) {
+		ck_assert_int_eq(pgr_cidr_parse(vpcs[_i].cidrs[n], &c[n], err, sizeof(err)), 0);
+		n++;
+	}
+	pgr_addr_set(&a, (struct sockaddr *)&ss, 60, c, n);
+	ck_assert_int_eq(a.in_vpc, vpcs[_i].in_vpc);
+	ck_assert_int_eq(a.family, ss.ss_family == AF_INET6 ? 6 : 4);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -91,6 +127,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_scope, 0, sizeof(scopes) / sizeof(scopes[0]));
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
 	tcase_add_loop_test(tc, test_bad_cidr, 0, sizeof(bad_cidrs) / sizeof(bad_cidrs[0]));
+	tcase_add_loop_test(tc, test_in_vpc, 0, sizeof(vpcs) / sizeof(vpcs[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -312,6 +312,70 @@ START_TEST(test_evidence_decides)
 }
 END_TEST
 
+ * A dual-stack answer whose AAAA this client cannot route: a warning (exit
+ * 1), not a failure.  The TCP steps warn and name the IPv6 address, the
+ * later steps pass on the IPv4 addresses, nothing is the run's first
+ * failure, and no line says "no route" of an address that connected.  With
+ * only the AAAA (no A record that works), it is CRITICAL as before.
+ */
+static const struct {
+	const char *file;
+	enum pgr_severity status;
+	enum pgr_check_state tcp, later;
+} dual[] = {
+	{ "lab-dual-stack-unroutable.case", PGR_SEV_WARNING, PGR_CHECK_WARN, PGR_CHECK_PASS },
+	{ "lab-dual-stack.case", PGR_SEV_OK, PGR_CHECK_PASS, PGR_CHECK_PASS },
+	{ "synthetic-ipv6-only-unreachable.case", PGR_SEV_CRITICAL, PGR_CHECK_FAIL,
+	  PGR_CHECK_UNKNOWN },
+	{ "synthetic-ipv6-zone.case", PGR_SEV_CRITICAL, PGR_CHECK_FAIL, PGR_CHECK_FAIL },
+};
+
+START_TEST(test_dual_stack)
+{
+	static const enum pgr_check_step later[] = { PGR_STEP_TLS,
+	    PGR_STEP_LOGIN_POSTGRES, PGR_STEP_LOGIN_PGBOUNCER, PGR_STEP_QUERY };
+	const char *v6 = "fd5b:3f1c:9e20:ff::5";
+	struct pgr_case k;
+	char path[1024], err[512];
+	const struct pgr_host *h;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", CASEDIR, dual[_i].file);
+	ck_assert_msg(case_load(path, &k, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(k.an.status, dual[_i].status);
+	ck_assert_uint_eq(k.an.nhosts, 1);
+	h = &k.an.hosts[0];
+	ck_assert_int_eq(h->steps[PGR_STEP_TCP_5432].state, dual[_i].tcp);
+	ck_assert_int_eq(h->steps[PGR_STEP_TCP_5433].state, dual[_i].tcp);
+	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+		ck_assert_msg(h->steps[later[i]].state == dual[_i].later, "%s: %s is %s",
+		    dual[_i].file, h->steps[later[i]].title,
+		    pgr_check_state_name(h->steps[later[i]].state));
+	if (dual[_i].status == PGR_SEV_WARNING) {
+		const struct pgr_finding *f = &k.an.findings.v[0];
+
+		ck_assert_int_eq(k.an.first_failure.target, -1);
+		ck_assert_int_eq(f->code, PGR_F_IPV6_UNREACHABLE);
+		ck_assert_int_eq(f->severity, PGR_SEV_WARNING);
+		ck_assert_ptr_nonnull(strstr(f->summary, v6));
+		ck_assert_ptr_nonnull(strstr(h->steps[PGR_STEP_TCP_5432].note, v6));
+		ck_assert_ptr_nonnull(strstr(f->remedy, "DnsRecordIpType=ipv4"));
+		ck_assert_ptr_nonnull(strstr(f->remedy, "hostaddr="));
+	}
+	/* "no route" is said only of addresses that did not connect. */
+	for (i = 0; i < k.an.findings.n; i++) {
+		const char *ev = k.an.findings.v[i].evidence;
+		const char *nr = strstr(ev, "no route from here to ");
+
+		if (nr != NULL) {
+			ck_assert_ptr_null(strstr(nr, "10.0.1.5"));
+			ck_assert_ptr_null(strstr(nr, "10.0.2.5"));
+		}
+	}
+	case_free(&k);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -324,6 +388,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_evidence_decides, 0, ncases);
 	tcase_add_test(tc, test_every_rule_has_a_case);
 	tcase_add_test(tc, test_rule_codes_known);
+	tcase_add_loop_test(tc, test_dual_stack, 0, sizeof(dual) / sizeof(dual[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -84,6 +84,22 @@ def port_of($f): if $f.port != null then $f.port
 	  # nothing connects (--region compares the client's region only).
 	  (if $top.cause == "region" and ($top.evidence // "" | test("--region|AWS_REGION") | not) then
 		$a[] | select(.tcp.status == "ok")
-		| "region, yet \(.address):\(.port) connects" else empty end)
+		| "region, yet \(.address):\(.port) connects" else empty end),
+	  # An unroutable AAAA: each address it names is an IPv6 one that was
+	  # unreachable, or one that connects; some address connects on every port.
+	  (if $top.code == "IPV6_UNREACHABLE" then
+		($a[] | . as $x | select(($top.summary | contains($x.address)) and .tcp.status != "ok"
+		  and (.family != 6 or .tcp.status != "unreachable"))
+		 | "IPV6_UNREACHABLE names \(.address), yet TCP to it on \(.port) is \(.tcp.status)"),
+		(if any($a[]; . as $x | .family == 6 and .tcp.status == "unreachable"
+		  and ($top.summary | contains($x.address))) then empty
+		 else "IPV6_UNREACHABLE names no IPv6 address that was unreachable" end),
+		(if any($a[]; .address as $x | all($a[] | select(.address == $x); .tcp.status == "ok"))
+		 then empty else "IPV6_UNREACHABLE, yet no address connects on every port" end)
+	   else empty end),
+	  # "No route" is never said of an address that connected.
+	  ($a[] | select(.tcp.status == "ok") | . as $x
+	   | select($top.evidence // "" | split("no route") | .[1:] | join(" ") | contains($x.address))
+	   | "\($top.code) says no route to \(.address), yet it connects on \(.port)")
 	  ]
   end
