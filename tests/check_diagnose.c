@@ -312,6 +312,7 @@ START_TEST(test_evidence_decides)
 }
 END_TEST
 
+/*
  * A dual-stack answer whose AAAA this client cannot route: a warning (exit
  * 1), not a failure.  The TCP steps warn and name the IPv6 address, the
  * later steps pass on the IPv4 addresses, nothing is the run's first
