@@ -564,8 +564,21 @@ apply_finding(const struct pgr_analysis *an, const struct pgr_host *h,
 	const struct pgr_finding *f = pgr_step_finding(an, it);
 	enum pgr_step_port port = step_defs[it->step].port;
 
-	if (f == NULL || it->possible || (f->code != PGR_F_TLS_OLD &&
-	    f->code != PGR_F_SESSION_SLOW && f->code != PGR_F_QUERY_SLOW))
+	if (f == NULL || it->possible)
+		return;
+	/*
+	 * A step of either port tallies Postgres's attempts: a critical
+	 * finding on PgBouncer's alone (its TLS stalls, its sessions end)
+	 * still fails it, or the failure would show on no step.
+	 */
+	if (port == PGR_SP_EITHER && f->port != 0 && f->target >= 0 &&
+	    f->target != step_target(h, it->step) && f->severity >= PGR_SEV_CRITICAL &&
+	    it->state == PGR_CHECK_PASS) {
+		set(it, PGR_CHECK_FAIL, "%s", f->summary ? f->summary : "");
+		return;
+	}
+	if (f->code != PGR_F_TLS_OLD && f->code != PGR_F_SESSION_SLOW &&
+	    f->code != PGR_F_QUERY_SLOW)
 		return;
 	if ((port == PGR_SP_POSTGRES && f->target != h->pg) ||
 	    (port == PGR_SP_PGBOUNCER && f->target != h->bouncer))
