@@ -74,9 +74,21 @@ static const struct login_rule login_rules[] = {
 	{ "3D000", NULL, PGR_LOGIN_DATABASE },
 	{ "53300", NULL, PGR_LOGIN_CAPACITY },
 	{ "53400", NULL, PGR_LOGIN_CAPACITY },
-	/* PgBouncer's own refusals (sent as 08P01, or without a code). */
-	{ NULL, "no more connections allowed", PGR_LOGIN_CAPACITY },
-	{ NULL, "max_client_conn", PGR_LOGIN_CAPACITY },
+	{ "55000", NULL, PGR_LOGIN_NOT_ACCEPTING },
+	{ "57P03", NULL, PGR_LOGIN_CANNOT_CONNECT_NOW },
+	/*
+	 * PgBouncer's own refusals (sent as 08P01, or without a code): its
+	 * client limit is its own, not the server's.
+	 */
+	{ NULL, "no more connections allowed", PGR_LOGIN_PGBOUNCER_FULL },
+	{ NULL, "max_client_conn", PGR_LOGIN_PGBOUNCER_FULL },
+	/* The server's refusals that PgBouncer relays under 08P01. */
+	{ NULL, "is not currently accepting connections", PGR_LOGIN_NOT_ACCEPTING },
+	{ NULL, "the database system is starting up", PGR_LOGIN_CANNOT_CONNECT_NOW },
+	{ NULL, "the database system is shutting down", PGR_LOGIN_CANNOT_CONNECT_NOW },
+	{ NULL, "the database system is in recovery mode", PGR_LOGIN_CANNOT_CONNECT_NOW },
+	{ NULL, "the database system is not yet accepting connections", PGR_LOGIN_CANNOT_CONNECT_NOW },
+	{ NULL, "the database system is not accepting connections", PGR_LOGIN_CANNOT_CONNECT_NOW },
 	{ NULL, "too many connections", PGR_LOGIN_CAPACITY },
 	{ NULL, "query_wait_timeout", PGR_LOGIN_CAPACITY },
 	{ NULL, "no such database", PGR_LOGIN_DATABASE },

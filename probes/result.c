@@ -36,6 +36,9 @@ static const struct {
 	[PGR_LOGIN_TIMEOUT]	= { "timeout", PGR_PH_LOGIN },
 	[PGR_LOGIN_CLOSED]	= { "closed", PGR_PH_LOGIN },
 	[PGR_LOGIN_ERROR]	= { "error", PGR_PH_LOGIN },
+	[PGR_LOGIN_NOT_ACCEPTING] = { "not_accepting", PGR_PH_LOGIN },
+	[PGR_LOGIN_CANNOT_CONNECT_NOW] = { "cannot_connect_now", PGR_PH_LOGIN },
+	[PGR_LOGIN_PGBOUNCER_FULL] = { "pgbouncer_full", PGR_PH_LOGIN },
 	[PGR_QUERY_TIMEOUT]	= { "timeout", PGR_PH_QUERY },
 	[PGR_QUERY_ERROR]	= { "error", PGR_PH_QUERY },
 };

@@ -60,6 +60,9 @@ enum pgr_err {
 	PGR_LOGIN_TIMEOUT,
 	PGR_LOGIN_CLOSED,
 	PGR_LOGIN_ERROR,
+	PGR_LOGIN_NOT_ACCEPTING,	/* 55000: the database takes no sessions now */
+	PGR_LOGIN_CANNOT_CONNECT_NOW,	/* 57P03: starting up, shutting down, recovering */
+	PGR_LOGIN_PGBOUNCER_FULL,	/* PgBouncer's own max_client_conn reached */
 
 	PGR_QUERY_TIMEOUT,
 	PGR_QUERY_ERROR,

@@ -72,6 +72,7 @@ steps_of(enum pgr_code c)
 	case PGR_F_NETWORK_ACL_EVIDENCE:
 		return S(SECURITY_GROUP) | TCP_STEPS;
 	case PGR_F_ZONE_UNREACHABLE:	/* one group covers every interface */
+	case PGR_F_ZONE_REFUSED:
 		return TCP_STEPS;
 	case PGR_F_DNS_NXDOMAIN: case PGR_F_DNS_SERVFAIL: case PGR_F_DNS_TIMEOUT:
 	case PGR_F_DNS_REFUSED: case PGR_F_DNS_NO_ADDRESS: case PGR_F_DNS_ERROR:
@@ -93,13 +94,17 @@ steps_of(enum pgr_code c)
 		return S(CERTIFICATE);
 	case PGR_F_LOGIN_CAPACITY_USE_PGBOUNCER:
 		return S(LOGIN_POSTGRES);
+	case PGR_F_PGBOUNCER_BACKEND_FAILS: case PGR_F_PGBOUNCER_MAX_CLIENT_CONN:
+		return S(LOGIN_PGBOUNCER);
 	case PGR_F_LOGIN_AUTH: case PGR_F_LOGIN_DATABASE: case PGR_F_LOGIN_CAPACITY:
 	case PGR_F_LOGIN_CLOSED: case PGR_F_LOGIN_TIMEOUT: case PGR_F_LOGIN_ERROR:
+	case PGR_F_DATABASE_NOT_ACCEPTING: case PGR_F_SERVER_STARTING_OR_STOPPING:
 	case PGR_F_SESSION_SLOW:
 		return LOGIN_STEPS;
 	case PGR_F_QUERY_ERROR: case PGR_F_QUERY_TIMEOUT: case PGR_F_QUERY_SLOW:
 	case PGR_F_IDLE_CUT: case PGR_F_IDLE_SESSION_ENDED:
 	case PGR_F_KEEPALIVE_IDLE_LONG:
+	case PGR_F_SESSION_TERMINATED:
 		return S(QUERY);
 	default:
 		return 0;
@@ -633,10 +638,22 @@ apply_finding(const struct pgr_analysis *an, const struct pgr_host *h,
 	const struct pgr_finding *f = pgr_step_finding(an, it);
 	enum pgr_step_port port = step_defs[it->step].port;
 
-	if (f == NULL || it->possible || (f->code != PGR_F_TLS_OLD &&
-	    f->code != PGR_F_SESSION_SLOW && f->code != PGR_F_QUERY_SLOW &&
-	    f->code != PGR_F_IDLE_CUT && f->code != PGR_F_IDLE_SESSION_ENDED &&
-	    f->code != PGR_F_KEEPALIVE_IDLE_LONG))
+	if (f == NULL || it->possible)
+		return;
+	/*
+	 * A step of either port tallies Postgres's attempts: a critical
+	 * finding on PgBouncer's alone (its TLS stalls, its sessions end)
+	 * still fails it, or the failure would show on no step.
+	 */
+	if (port == PGR_SP_EITHER && f->port != 0 && f->target >= 0 &&
+	    f->target != step_target(h, it->step) && f->severity >= PGR_SEV_CRITICAL &&
+	    it->state == PGR_CHECK_PASS) {
+		set(it, PGR_CHECK_FAIL, "%s", f->summary ? f->summary : "");
+		return;
+	}
+	if (f->code != PGR_F_TLS_OLD && f->code != PGR_F_SESSION_SLOW &&
+	    f->code != PGR_F_QUERY_SLOW && f->code != PGR_F_IDLE_CUT &&
+	    f->code != PGR_F_IDLE_SESSION_ENDED && f->code != PGR_F_KEEPALIVE_IDLE_LONG)
 		return;
 	if ((port == PGR_SP_POSTGRES && f->target != h->pg) ||
 	    (port == PGR_SP_PGBOUNCER && f->target != h->bouncer))

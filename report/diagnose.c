@@ -29,6 +29,8 @@ struct port_facts {
 	size_t	n;			/* attempts */
 	size_t	cnt[PGR_PH__COUNT][PGR_ERR__COUNT];
 	char	sqlstate[6];		/* of the first failed login */
+	enum pgr_err login_err;		/* the first failed login's status */
+	char	qsqlstate[6];		/* of the first failed query */
 	char	local[PGR_ADDRSTRLEN];	/* a source address we used */
 	int	sg;			/* evidence: 1 allows, 0 blocks, -1 unknown */
 	char	sg_why[256];
@@ -99,6 +101,7 @@ struct ctx {
 	char	bad[256];		/* the addresses concerned */
 	char	good[256];		/* the addresses that work */
 	char	how[128];		/* "time out", "refuse", ... on "5432 and 5433" */
+	char	zones[128];		/* the zones of the addresses concerned */
 	char	mtu[16];
 	char	h_account[64];		/* the account to allow, "<account-id>" */
 	char	evidence[1024];		/* written by the rule's match */
@@ -122,7 +125,9 @@ enum {
 	X_OTHER_ADDRS_OK = 1u << 2,	/* same port, other addresses connect */
 	X_CERT_UNVERIFIED = 1u << 3,	/* a verify-* failure explains the handshake */
 	X_ALL_PENDING = 1u << 4,	/* evidence: every allowed account Pending */
-	X_TLS_OFF = 1u << 5		/* sslmode=disable met a server requiring TLS */
+	X_TLS_OFF = 1u << 5,		/* sslmode=disable met a server requiring TLS */
+	X_POSTGRES_LOGS_IN = 1u << 6,	/* on 5433: the same login on 5432 works */
+	X_POSTGRES_DOWN = 1u << 7	/* on 5433: 5432 refuses at every address */
 };
 
 struct rule {
@@ -166,6 +171,10 @@ count_attempt(struct port_facts *p, const struct pgr_attempt *a)
 	p->cnt[PGR_PH_QUERY][a->query.status]++;
 	if (p->sqlstate[0] == '\0' && a->login.sqlstate[0] != '\0')
 		memcpy(p->sqlstate, a->login.sqlstate, sizeof(p->sqlstate));
+	if (p->login_err == PGR_PENDING && pgr_err_failed(a->login.status))
+		p->login_err = a->login.status;
+	if (p->qsqlstate[0] == '\0' && a->query.sqlstate[0] != '\0')
+		memcpy(p->qsqlstate, a->query.sqlstate, sizeof(p->qsqlstate));
 	if (p->local[0] == '\0' && a->local[0] != '\0')
 		memcpy(p->local, a->local, sizeof(p->local));
 	if (a->tls.ssl_answer == 'S')
@@ -1078,23 +1087,41 @@ partial_port(struct ctx *c)
 }
 
 /*
- * Some addresses fail at TCP on every port probed while others connect:
- * one endpoint interface or its zone's path is broken.  One security group
- * covers every interface of an endpoint, so this is not the group.  Names
- * every address that fails, how, on which ports, and those that work.
+ * The zone of an endpoint address: its network interface's subnet in the
+ * --aws evidence, else the zone of a zonal target name; NULL unknown.
  */
-static bool
-m_partial(struct ctx *c)
+static const char *
+zone_of(const struct ctx *c, const char *addr)
+{
+	const struct pgr_eni *e;
+	bool known = false;
+
+	if (c->o->ev != NULL &&
+	    (e = pgr_eni_for_addr(c->o->ev, c->h->vpce, addr, NULL, &known)) != NULL &&
+	    e->az != NULL && e->az[0] != '\0')
+		return e->az;
+	return c->h->t->endpoint.zone[0] ? c->h->t->endpoint.zone : NULL;
+}
+
+/*
+ * Which addresses fail at TCP on every port probed while others connect:
+ * fills {bad} (with their zones in {zone}) and {good}; *how is the one way
+ * they fail, PGR_TCP_ERROR when they fail in several ways.
+ */
+static void
+zone_split(struct ctx *c, size_t *nbad, size_t *ngood, enum pgr_err *how)
 {
 	const struct host_facts *h = c->h;
-	enum pgr_err how = PGR_OK;
-	size_t k, nbad = 0, ngood = 0;
 	bool mixed = false;
+	size_t k;
 	int i;
 
+	*nbad = *ngood = 0;
+	*how = PGR_OK;
 	for (k = 0; k < h->nad; k++) {
 		const struct addr_facts *a = &h->ad[k];
 		bool bad = true, good = false, any = false;
+		const char *z;
 
 		if (v6_unroutable(h, a))
 			continue;
@@ -1111,27 +1138,87 @@ m_partial(struct ctx *c)
 			continue;
 		if (bad) {
 			list_add(c->bad, sizeof(c->bad), a->addr);
+			if ((z = zone_of(c, a->addr)) != NULL && strstr(c->zones, z) == NULL)
+				list_add(c->zones, sizeof(c->zones), z);
 			for (i = 0; i < P__N; i++)
 				if (a->seen[i]) {
-					if (how != PGR_OK && how != a->tcp[i])
+					if (*how != PGR_OK && *how != a->tcp[i])
 						mixed = true;
-					how = a->tcp[i];
+					*how = a->tcp[i];
 				}
-			nbad++;
+			(*nbad)++;
 		} else if (good) {
 			list_add(c->good, sizeof(c->good), a->addr);
-			ngood++;
+			(*ngood)++;
 		}
 	}
-	if (nbad == 0 || ngood == 0)
-		return partial_port(c);
-	snprintf(c->how, sizeof(c->how), "%s on %s",
-	    how_name(mixed ? PGR_TCP_ERROR : how),
+	if (mixed)
+		*how = PGR_TCP_ERROR;
+}
+
+/* The {how} and evidence of a zone finding. */
+static void
+zone_evidence(struct ctx *c, enum pgr_err how)
+{
+	const struct host_facts *h = c->h;
+
+	snprintf(c->how, sizeof(c->how), "%s on %s", how_name(how),
 	    probed(&h->p[P_PG]) && probed(&h->p[P_BOUNCER]) ? "every port (5432 and 5433)" :
 	    probed(&h->p[P_PG]) ? "port 5432" : "port 5433");
-	EV(c, "%s: TCP to %s %s, while TCP to %s connects%s", h->host, c->bad, c->how,
-	    c->good, h->t->endpoint.zone[0] ? "" :
-	    "; the zonal names (the endpoint name with -<zone> after its id) tell which zone each address is in");
+	EV(c, "%s: TCP to %s %s, while TCP to %s connects%s%s", h->host, c->bad, c->how,
+	    c->good, c->zones[0] ? "; zone of " : "", c->zones[0] ? c->bad : "");
+	if (c->zones[0] != '\0') {
+		size_t n = strlen(c->evidence);
+
+		snprintf(c->evidence + n, sizeof(c->evidence) - n, ": %s", c->zones);
+	} else if (h->t->endpoint.zone[0] == '\0') {
+		size_t n = strlen(c->evidence);
+
+		snprintf(c->evidence + n, sizeof(c->evidence) - n, "%s",
+		    "; the zonal names (the endpoint name with -<zone> after its id) tell which zone each address is in");
+	}
+}
+
+/*
+ * Some addresses refuse on every port probed while others connect: at
+ * that address something answers, with a reset, for the endpoint's every
+ * port.  Neither a security group (it drops silently, and one covers every
+ * interface) nor a route (that is ICMP or a timeout): the endpoint's
+ * interface in that zone has nothing behind it to take the connection.
+ */
+static bool
+m_zone_refused(struct ctx *c)
+{
+	size_t nbad, ngood;
+	enum pgr_err how;
+
+	zone_split(c, &nbad, &ngood, &how);
+	if (nbad == 0 || ngood == 0 || how != PGR_TCP_REFUSED)
+		return false;
+	zone_evidence(c, how);
+	return true;
+}
+
+/*
+ * Some addresses fail at TCP on every port probed while others connect:
+ * one endpoint interface or its zone's path is broken.  One security group
+ * covers every interface of an endpoint, so this is not the group.  Names
+ * every address that fails, how, on which ports, and those that work.
+ */
+static bool
+m_partial(struct ctx *c)
+{
+	size_t nbad, ngood;
+	enum pgr_err how;
+
+	zone_split(c, &nbad, &ngood, &how);
+	if (nbad == 0 || ngood == 0) {
+		c->zones[0] = '\0';
+		return partial_port(c);
+	}
+	if (how == PGR_TCP_REFUSED)
+		return false;	/* ZONE_REFUSED */
+	zone_evidence(c, how);
 	return true;
 }
 
@@ -1395,6 +1482,63 @@ m_login(struct ctx *c, enum pgr_err e, const char *what)
 	return m_phase(c, PGR_PH_LOGIN, e, what);
 }
 
+/*
+ * PgBouncer takes TLS and fails every login it has to pass on, while the
+ * same login straight to Postgres works: PgBouncer's own way to the
+ * database is broken (its server login, its auth_file, its [databases]
+ * entry), not the client's credentials, database name or network.
+ */
+static bool
+m_bouncer_backend(struct ctx *c)
+{
+	const struct port_facts *b = &c->h->p[P_BOUNCER], *pg = &c->h->p[P_PG];
+
+	if (c->only != P_BOUNCER || !all(b, PGR_PH_TLS, PGR_OK) ||
+	    count(b, PGR_PH_LOGIN, PGR_OK) > 0 ||
+	    count(b, PGR_PH_LOGIN, PGR_LOGIN_PGBOUNCER_FULL) > 0 ||
+	    count(pg, PGR_PH_LOGIN, PGR_OK) == 0)
+		return false;
+	c->pi = P_BOUNCER;
+	snprintf(c->port, sizeof(c->port), "%d", b->port);
+	snprintf(c->other_port, sizeof(c->other_port), "%d", pg->port);
+	EV(c, "port %d (PgBouncer): TLS completed and %zu of %zu logins failed (%s%s%s); port %d (Postgres): %zu of %zu logins with the same user, password and database succeeded",
+	    b->port, b->n - count(b, PGR_PH_LOGIN, PGR_OK), b->n, pgr_err_name(b->login_err),
+	    b->sqlstate[0] ? ", SQLSTATE " : "", b->sqlstate, pg->port,
+	    count(pg, PGR_PH_LOGIN, PGR_OK), pg->n);
+	return true;
+}
+
+static bool
+m_bouncer_full(struct ctx *c)
+{
+	return m_login(c, PGR_LOGIN_PGBOUNCER_FULL,
+	    "PgBouncer turned the client away: no more connections allowed (max_client_conn)");
+}
+
+static bool
+m_not_accepting(struct ctx *c)
+{
+	return m_login(c, PGR_LOGIN_NOT_ACCEPTING,
+	    "the database is not currently accepting connections (55000)");
+}
+
+static bool
+m_cannot_connect_now(struct ctx *c)
+{
+	return m_login(c, PGR_LOGIN_CANNOT_CONNECT_NOW,
+	    "the database system is starting up, shutting down or recovering (57P03)");
+}
+
+/* 57P01: the session was terminated by an administrator while in use. */
+static bool
+m_terminated(struct ctx *c)
+{
+	if (c->only < 0 || strcmp(c->h->p[c->only].qsqlstate, "57P01") != 0)
+		return false;
+	return m_phase(c, PGR_PH_QUERY, PGR_QUERY_ERROR,
+	    "logged in, then the server ended the session mid-query with SQLSTATE 57P01 (terminating connection due to administrator command)");
+}
+
 static bool m_auth(struct ctx *c) { return m_login(c, PGR_LOGIN_AUTH, "password or role rejected"); }
 static bool m_database(struct ctx *c) { return m_login(c, PGR_LOGIN_DATABASE, "no such database"); }
 
@@ -1425,7 +1569,13 @@ m_query(struct ctx *c, enum pgr_err e, const char *what)
 	return m_phase(c, PGR_PH_QUERY, e, what);
 }
 
-static bool m_query_error(struct ctx *c) { return m_query(c, PGR_QUERY_ERROR, "the query failed"); }
+static bool
+m_query_error(struct ctx *c)
+{
+	if (c->only >= 0 && strcmp(c->h->p[c->only].qsqlstate, "57P01") == 0)
+		return false;	/* SESSION_TERMINATED */
+	return m_query(c, PGR_QUERY_ERROR, "the query failed");
+}
 static bool m_query_timeout(struct ctx *c) { return m_query(c, PGR_QUERY_TIMEOUT, "the queries did not finish before the deadline"); }
 
 /* Evidence that says "blocked" where the probes went through is stale or wrong. */
@@ -1540,13 +1690,16 @@ static const struct rule rules[] = {
 	  "libpq tries a name's addresses one after another in the order getaddrinfo gives them and moves on when one fails; glibc sorts an address it has no route to last (RFC 6724), and connect() to it failed at once here, so apps still connect. Where an IPv6 attempt hangs instead (a route without a path), every new connection that tries it first waits connect_timeout. Make the answer match the client: set the endpoint's DNS record type to IPv4 (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --dns-options DnsRecordIpType=ipv4; DnsOptions.DnsRecordIpType is ipv4, dualstack or ipv6), or give this client IPv6 routing into the VPC (an IPv6 address in a subnet with an IPv6 CIDR), or pin the working addresses ({good}) with hostaddr= beside host= (the name, for TLS).", 0, false },
 	{ PGR_F_SECURITY_GROUP_PORT, PGR_CAUSE_SECURITY_GROUP, PGR_SEV_CRITICAL, m_timeout_port,
 	  "TCP {port} is dropped while {other_port} connects: the security group lacks port {port}",
-	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>.", 0, false },
+	  "Allow inbound TCP 5432-5433 (both ports: Postgres and PgBouncer) on the endpoint's security group: aws ec2 authorize-security-group-ingress --group-id <sg> --protocol tcp --port 5432-5433 --cidr <client CIDR>.", 0, true },
+	{ PGR_F_ZONE_REFUSED, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_zone_refused,
+	  "TCP to {bad} ({zone}) {how} while TCP to {good} connects: the endpoint's interface there has nothing behind it",
+	  "A reset is an answer: this is neither a security group (it drops silently, and one group covers every interface of the endpoint) nor a route. The endpoint's network interface at {bad} answers, but the service behind it does not take connections in that zone. Check that the address is the endpoint's (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds', then aws ec2 describe-network-interfaces), then open a Heroku support ticket with --bundle naming {bad} and its zone. Until it is fixed, a client that tries the next address (libpq tries them in order) gets past the refusal at once.", 0, false },
 	{ PGR_F_ZONE_UNREACHABLE, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_partial,
 	  "TCP to {bad} ({zone}) {how} while TCP to {good} connects: one endpoint interface or its zone's path is broken",
 	  "One security group covers every interface of the endpoint, so it is not the group. Compare, for the subnet of {bad} against the others: its network ACL (inbound 5432-5433, outbound ephemeral ports), its route table, and that the endpoint still has a network interface in that subnet (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds'). Until it is fixed, a client that tries the next address (libpq tries them in order, with connect_timeout) still connects.", 0, false },
 	{ PGR_F_PORT_SERVICE_DOWN, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_port_down,
 	  "{role} on port {port} refuses connections at {bad} while {other_role} on {other_port} at the same address answers TLS: the endpoint is right, {role} behind it is down",
-	  "The endpoint, its security group and DNS work: port {other_port} answers through them. Check the database's state (heroku pg:info -a <app>: Status, and heroku pg:connection-pooling for PgBouncer) and the Heroku status page; while one port is down, the other may serve. Open a support ticket with --bundle if it stays down.", 0, true },
+	  "The endpoint, its security group and DNS work: port {other_port} answers through them. Check the database's state (heroku pg:info -a <app>: Status, and heroku pg:connection-pooling for PgBouncer) and the Heroku status page.{other_serves} Open a support ticket with --bundle if it stays down.", 0, true },
 	{ PGR_F_TCP_REFUSED, PGR_CAUSE_ROUTING, PGR_SEV_CRITICAL, m_refused,
 	  "The connection to port {port} is refused: that is not the endpoint",
 	  "Security groups and ACLs drop silently, they never refuse. Something else answers at that address: a stale DNS answer, a wrong name, or a host that is not the endpoint. Check the name resolves to the endpoint's addresses (" CMD_VPCE " --query 'VpcEndpoints[0].NetworkInterfaceIds').", X_OTHER_PORT_ANSWERS | X_OTHER_ADDRS_OK, true },
@@ -1569,7 +1722,7 @@ static const struct rule rules[] = {
 	  "TLS on port {port} stalls after the server's S: its handshake flight never arrives, large packets are lost on the way (a path MTU black hole below {mtu} bytes)",
 	  "Something on the path carries less than this host's MTU ({mtu}) and drops larger packets without an ICMP \"fragmentation needed\" (PrivateLink itself carries 8500 bytes but does no path MTU discovery; VPN and Transit Gateway paths carry less). Find the largest packet that passes: ping -M do -s 1472 <address> (1500 bytes), then smaller sizes until one passes (size + 28 is the path MTU). Then lower this host's MTU to it (ip link set dev <interface> mtu <path MTU>) or clamp the TCP MSS on the VPN or gateway (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).", 0, true },
 	{ PGR_F_SERVER_SILENT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_silent,
-	  "The server on port {port} accepts TCP but never answers",
+	  "The server on port {port} accepts TCP but never answers{other_answers}",
 	  "The service behind the endpoint is hung or not Postgres. Check heroku pg:info and the Heroku status page; open a support ticket with a bundle (--bundle).", X_S_ANSWERED, true },
 	{ PGR_F_SERVER_CLOSED_TLS, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_tls_closed,
 	  "The server on port {port} closed the connection during TLS",
@@ -1577,27 +1730,42 @@ static const struct rule rules[] = {
 	{ PGR_F_TLS_REQUIRED, PGR_CAUSE_TLS, PGR_SEV_CRITICAL, m_tls_required,
 	  "{role} on port {port} requires TLS, and this run asked for none (sslmode=disable)",
 	  "Heroku Postgres and its PgBouncer accept only TLS connections: use sslmode=require, or better verify-full with the CA bundle (--sslmode, or sslmode= in the URL and in the app's connection string).", 0, true },
+	{ PGR_F_PGBOUNCER_BACKEND_FAILS, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_bouncer_backend,
+	  "PgBouncer on port {port} takes TLS but cannot pass any login on to Postgres, while the same login straight to Postgres on {other_port} works",
+	  "Your credentials, database name, endpoint, security group and DNS are right: Postgres on {other_port} accepts this very login. PgBouncer's own connection to the database is what fails (its server login, its auth file or its database entry). Check heroku pg:connection-pooling -a <app> and the Heroku status page, and open a Heroku support ticket with --bundle. Meanwhile the direct URL (DATABASE_ENDPOINT_<ID>_URL, port {other_port}) works.", 0, true },
 	{ PGR_F_LOGIN_CAPACITY_USE_PGBOUNCER, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity_pg,
 	  "Postgres has no connection slot left, while PgBouncer on 5433 still lets clients in",
 	  "Connect through PgBouncer (the DATABASE_ENDPOINT_<ID>_PGBOUNCER_URL, port 5433), and close idle connections (SELECT count(*) FROM pg_stat_activity).", 0, true },
+	{ PGR_F_PGBOUNCER_MAX_CLIENT_CONN, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_bouncer_full,
+	  "PgBouncer on port {port} has reached its max_client_conn and turns new clients away",
+	  "This is PgBouncer's own client limit, not Postgres's max_connections: every client connection open to PgBouncer counts, idle or not. Find who holds them (each app process's pool, workers, one-off dynos), lower the apps' pool sizes or process counts, close leaked connections, or move to a plan whose pooler takes more clients (heroku pg:connection-pooling -a <app>).{postgres_hint}", 0, true },
+	{ PGR_F_DATABASE_NOT_ACCEPTING, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_not_accepting,
+	  "The database is not accepting connections (55000), seen on port {port}{relayed}",
+	  "The server answered and the database exists, but it is closed to new sessions: its owner ran ALTER DATABASE ... ALLOW_CONNECTIONS false, or it is being restored, copied or recreated. Check heroku pg:info -a <app> (Status) and heroku pg:backups; the database owner re-opens it with ALTER DATABASE <database> ALLOW_CONNECTIONS true. The endpoint, network, TLS and credentials are not the problem.", 0, true },
+	{ PGR_F_SERVER_STARTING_OR_STOPPING, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_cannot_connect_now,
+	  "Postgres is starting up, shutting down or recovering and takes no new sessions (57P03), seen on port {port}{relayed}",
+	  "A restart, failover or maintenance is under way; sessions already open may go on, new ones are refused until it ends. Retry with a backoff; check heroku pg:info -a <app> (Status), heroku pg:maintenance and the Heroku status page. If it lasts more than a few minutes, open a Heroku support ticket with --bundle. The endpoint, network, TLS and credentials are not the problem.", 0, true },
 	{ PGR_F_LOGIN_AUTH, PGR_CAUSE_CREDENTIALS, PGR_SEV_CRITICAL, m_auth,
 	  "Password or role rejected on port {port}",
-	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client.", X_TLS_OFF, true },
+	  "A role that does not exist looks the same as a wrong password (28P01). Credentials rotate: re-read the config var (heroku config:get DATABASE_ENDPOINT_<ID>_URL -a <app>) and update the client.", X_TLS_OFF | X_POSTGRES_LOGS_IN | X_POSTGRES_DOWN, true },
 	{ PGR_F_LOGIN_DATABASE, PGR_CAUSE_DATABASE, PGR_SEV_CRITICAL, m_database,
 	  "The database does not exist (port {port})",
-	  "Take the database name from the config var's URL (the path after the port).", 0, true },
+	  "Take the database name from the config var's URL (the path after the port).", X_POSTGRES_LOGS_IN | X_POSTGRES_DOWN, true },
 	{ PGR_F_LOGIN_CAPACITY, PGR_CAUSE_CAPACITY, PGR_SEV_CRITICAL, m_capacity,
-	  "No connection slot left on port {port}",
+	  "No connection slot left on port {port} ({capacity_who})",
 	  "Close idle connections (SELECT count(*) FROM pg_stat_activity), lower the app's pool sizes{pgbouncer_hint}, or move to a plan with more connections.", 0, true },
 	{ PGR_F_LOGIN_CLOSED, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_closed,
 	  "The server closed the connection during login on port {port}",
-	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists.", 0, true },
+	  "Check heroku pg:info; a restarting or failing-over database drops logins for a while. Try again; open a support ticket with --bundle if it persists.", X_POSTGRES_LOGS_IN | X_POSTGRES_DOWN, true },
 	{ PGR_F_LOGIN_TIMEOUT, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_timeout,
 	  "The login on port {port} got no answer in time",
-	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout.", 0, true },
+	  "The server is slow or stuck: check heroku pg:info and try a longer --timeout.", X_POSTGRES_LOGS_IN | X_POSTGRES_DOWN, true },
 	{ PGR_F_LOGIN_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_login_error,
 	  "The server refused the login on port {port}",
-	  "See the attempt's SQLSTATE and message; check heroku pg:info.", X_TLS_OFF, true },
+	  "See the attempt's SQLSTATE and message; check heroku pg:info.", X_TLS_OFF | X_POSTGRES_LOGS_IN | X_POSTGRES_DOWN, true },
+	{ PGR_F_SESSION_TERMINATED, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_terminated,
+	  "An administrator ended the session mid-query on port {port} (57P01)",
+	  "The endpoint, network, TLS and login work: the server itself ended the session (pg_terminate_backend, heroku pg:kill or pg:killall, a statement or idle timeout job, or a restart). Find who in the database's logs (heroku logs -p postgres -a <app>) and pg_stat_activity; make the app reconnect and retry when its connection is ended this way.", 0, true },
 	{ PGR_F_QUERY_ERROR, PGR_CAUSE_SERVICE, PGR_SEV_CRITICAL, m_query_error,
 	  "The timed query failed on port {port}",
 	  "See the attempt's SQLSTATE and message; pass a query the role may run with --query.", 0, true },
@@ -1671,6 +1839,10 @@ contradicts(const struct ctx *c, unsigned x)
 
 		return m_tls_required(&t);
 	}
+	if (x == X_POSTGRES_LOGS_IN)
+		return c->pi == P_BOUNCER && count(&h->p[P_PG], PGR_PH_LOGIN, PGR_OK) > 0;
+	if (x == X_POSTGRES_DOWN)
+		return c->pi == P_BOUNCER && all(&h->p[P_PG], PGR_PH_TCP, PGR_TCP_REFUSED);
 	return false;
 }
 
@@ -1803,7 +1975,27 @@ var(const struct ctx *c, const char *name, size_t len)
 	if (IS("other_role"))
 		return c->pi == P_BOUNCER ? "Postgres" : "PgBouncer";
 	if (IS("zone"))
-		return c->h->t->endpoint.zone[0] ? c->h->t->endpoint.zone : "one zone";
+		return c->zones[0] ? c->zones :
+		    c->h->t->endpoint.zone[0] ? c->h->t->endpoint.zone : "one zone";
+	if (IS("other_answers"))
+		return c->pi >= 0 && count(&c->h->p[1 - c->pi], PGR_PH_TLS, PGR_OK) > 0 ?
+		    (c->pi == P_BOUNCER ? ", while Postgres on 5432 at the same addresses answers" :
+		    ", while PgBouncer on 5433 at the same addresses answers") : "";
+	if (IS("other_serves"))
+		return c->pi < 0 ? "" : count(&c->h->p[1 - c->pi], PGR_PH_LOGIN, PGR_OK) > 0 ?
+		    " While it is down, the other port still serves logins." :
+		    " The other port's logins fail too: it has nothing to pass them on to.";
+	if (IS("capacity_who"))
+		return strcmp(c->port, "5433") != 0 ? "Postgres: too many connections" :
+		    c->h->p[P_PG].login_err == PGR_LOGIN_CAPACITY ?
+		    "PgBouncer relays Postgres's too many connections" :
+		    "PgBouncer could not get a server connection from its pool";
+	if (IS("relayed"))
+		return c->pi == P_BOUNCER ?
+		    "; PgBouncer on 5433 passes on Postgres's answer" : "";
+	if (IS("postgres_hint"))
+		return count(&c->h->p[P_PG], PGR_PH_LOGIN, PGR_OK) > 0 ?
+		    " Meanwhile the direct URL (port 5432) still logs in, within Postgres's own connection limit." : "";
 	if (IS("pgbouncer_hint"))
 		return pgbouncer_works(c) ? ", connect through PgBouncer on 5433" : "";
 	if (IS("name_hint"))

@@ -157,16 +157,17 @@ END_TEST
 /*
  * Every remedy read against its own run: it never weakens TLS verification
  * the run asked for, never points at PgBouncer when every PgBouncer login
- * failed, never tells the user to use the endpoint's name when the target
- * already is it, and fills every placeholder the run has the facts for.
+ * failed nor at the direct URL when every Postgres login failed, never
+ * tells the user to use the endpoint's name when the target already is
+ * it, and fills every placeholder the run has the facts for.
  */
 static bool
-pgbouncer_failed(const struct pgr_report *r)
+role_failed(const struct pgr_report *r, enum pgr_role role)
 {
 	size_t t, j, n = 0;
 
 	for (t = 0; t < r->ntargets; t++) {
-		if (r->targets[t].role != PGR_ROLE_PGBOUNCER)
+		if (r->targets[t].role != role)
 			continue;
 		for (j = 0; j < r->results[t].nattempts; j++) {
 			if (r->results[t].attempts[j].login.status == PGR_OK)
@@ -182,7 +183,7 @@ START_TEST(test_remedies)
 	struct pgr_case k;
 	char path[1024], err[512];
 	const char *mode;
-	bool verify, endpoint_name, owner_known = false, bouncer_failed;
+	bool verify, endpoint_name, owner_known = false, bouncer_failed, pg_failed;
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/%s", CASEDIR, cases[_i]);
@@ -195,7 +196,8 @@ START_TEST(test_remedies)
 	for (i = 0; i < k.ev.n; i++)
 		if (k.ev.items[i].type == PGR_EV_VPC_ENDPOINTS)
 			owner_known = true;
-	bouncer_failed = pgbouncer_failed(&k.r);
+	bouncer_failed = role_failed(&k.r, PGR_ROLE_PGBOUNCER);
+	pg_failed = role_failed(&k.r, PGR_ROLE_POSTGRES);
 	for (i = 0; i < k.an.findings.n; i++) {
 		const struct pgr_finding *f = &k.an.findings.v[i];
 		const char *rem = f->remedy ? f->remedy : "";
@@ -208,6 +210,10 @@ START_TEST(test_remedies)
 		ck_assert_msg(!bouncer_failed || (strstr(rem, "through PgBouncer") == NULL &&
 		    strstr(rem, "PGBOUNCER_URL") == NULL),
 		    "%s: %s points at PgBouncer, whose logins all failed: %s",
+		    cases[_i], pgr_code_name(f->code), rem);
+		ck_assert_msg(!pg_failed || (strstr(rem, "direct URL") == NULL &&
+		    strstr(rem, "straight to Postgres") == NULL),
+		    "%s: %s points at Postgres on 5432, whose logins all failed: %s",
 		    cases[_i], pgr_code_name(f->code), rem);
 		ck_assert_msg(!endpoint_name || strstr(rem, "use the endpoint's name") == NULL,
 		    "%s: %s tells the user to use the endpoint's name, which the target is: %s",

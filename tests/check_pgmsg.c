@@ -21,7 +21,16 @@ static const struct {
 	{ "connection to server at \"h\" (10.0.1.5), port 5432 failed: FATAL:  53300: too many connections for role \"app\"\n",
 	  "53300", "too many connections for role \"app\"", PGR_LOGIN_CAPACITY },
 	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: no more connections allowed (max_client_conn)\n",
-	  "08P01", "no more connections allowed (max_client_conn)", PGR_LOGIN_CAPACITY },
+	  "08P01", "no more connections allowed (max_client_conn)", PGR_LOGIN_PGBOUNCER_FULL },
+	/* Postgres's 53300 relayed by PgBouncer stays the server's capacity. */
+	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: too many connections for role \"app\"\n",
+	  "08P01", "too many connections for role \"app\"", PGR_LOGIN_CAPACITY },
+	{ "connection to server at \"h\" (10.0.1.5), port 5432 failed: FATAL:  55000: database \"appdb\" is not currently accepting connections\n",
+	  "55000", "database \"appdb\" is not currently accepting connections", PGR_LOGIN_NOT_ACCEPTING },
+	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: database \"appdb\" is not currently accepting connections\n",
+	  "08P01", "database \"appdb\" is not currently accepting connections", PGR_LOGIN_NOT_ACCEPTING },
+	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: the database system is shutting down\n",
+	  "08P01", "the database system is shutting down", PGR_LOGIN_CANNOT_CONNECT_NOW },
 	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: password authentication failed\n",
 	  "08P01", "password authentication failed", PGR_LOGIN_AUTH },
 	{ "connection to server at \"h\" (10.0.2.5), port 5433 failed: FATAL:  08P01: no such database: appdb\n",
@@ -29,7 +38,7 @@ static const struct {
 	{ "connection to server at \"h\" (10.0.1.5), port 5432 failed: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n",
 	  "", "server closed the connection unexpectedly", PGR_LOGIN_CLOSED },
 	{ "connection to server at \"h\" (10.0.1.5), port 5432 failed: FATAL:  57P03: the database system is starting up\n",
-	  "57P03", "the database system is starting up", PGR_LOGIN_ERROR },
+	  "57P03", "the database system is starting up", PGR_LOGIN_CANNOT_CONNECT_NOW },
 	{ "", "", "", PGR_LOGIN_ERROR },
 };
 

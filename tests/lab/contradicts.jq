@@ -42,9 +42,43 @@ def port_of($f): if $f.port != null then $f.port
 	   else empty end),
 	  # Credentials, database, capacity: the login got that answer somewhere.
 	  (if ($top.cause == "credentials" or $top.cause == "database" or $top.cause == "capacity")
-	   and ([ $a[] | select(.login.status == ({credentials: "auth", database: "database",
-		capacity: "capacity"}[$top.cause])) ] | length == 0)
+	   and ([ $a[] | select(.login.status as $s | {credentials: ["auth"], database: ["database"],
+		capacity: ["capacity", "pgbouncer_full"]}[$top.cause] | index($s)) ] | length == 0)
 	   then "\($top.cause), yet no login said so" else empty end),
+	  # A login finding on PgBouncer's port blames what the client sent:
+	  # the same login straight to Postgres (5432) says it is right.
+	  (if $p == 5433 and ($top.cause == "credentials" or $top.cause == "database")
+	   and any($a[]; .port == 5432 and .login.status == "ok")
+	   then "\($top.code) on 5433, yet the same login on 5432 works" else empty end),
+	  # PgBouncer cannot pass logins on: Postgres takes them, PgBouncer none.
+	  (if $top.code == "PGBOUNCER_BACKEND_FAILS" then
+		(if any($a[]; .port == 5432 and .login.status == "ok") | not
+		 then "PGBOUNCER_BACKEND_FAILS, yet no login on 5432 works" else empty end),
+		($a[] | select(.port == 5433 and .login.status == "ok")
+		 | "PGBOUNCER_BACKEND_FAILS, yet \(.address):5433 logs in")
+	   else empty end),
+	  # A security group drops; it never answers with a reset.
+	  (if $top.cause == "security_group" and $p != null then
+		$a[] | select(.port == $p and .tcp.status == "refused")
+		| "security_group, yet \(.address):\(.port) refused (a reset is an answer)"
+	   else empty end),
+	  # One address refusing every port while another connects.
+	  (if $top.code == "ZONE_REFUSED" and
+		([ $a | group_by(.address)[] | select(all(.[]; .tcp.status == "refused")) ] | length == 0
+		 or all($a[]; .tcp.status != "ok"))
+	   then "ZONE_REFUSED, yet no address refuses on every port while another connects"
+	   else empty end),
+	  # Server states: the login (or the query) on that port said so.
+	  (if ($top.code == "DATABASE_NOT_ACCEPTING" or $top.code == "SERVER_STARTING_OR_STOPPING")
+	   and (any($a[]; .port == $p and .login.status == ({DATABASE_NOT_ACCEPTING: "not_accepting",
+		SERVER_STARTING_OR_STOPPING: "cannot_connect_now"}[$top.code])) | not)
+	   then "\($top.code), yet no login on \($p) said so" else empty end),
+	  (if $top.code == "SESSION_TERMINATED" and
+		(any($a[]; .port == $p and .query.sqlstate == "57P01") | not)
+	   then "SESSION_TERMINATED, yet no session on \($p) ended with 57P01" else empty end),
+	  (if $top.code == "PGBOUNCER_MAX_CLIENT_CONN" and
+		(any($a[]; .port == $p and .login.status == "pgbouncer_full") | not)
+	   then "PGBOUNCER_MAX_CLIENT_CONN, yet PgBouncer on \($p) turned no client away" else empty end),
 	  # DNS: the lookup failed.
 	  (if $top.cause == "dns" and all($r.targets[]; .dns.status == "ok")
 	   then "dns, yet every lookup succeeded" else empty end),

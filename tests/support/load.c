@@ -185,6 +185,8 @@ load_attempt(json_t *j, struct pgr_attempt *a, char *err, size_t errlen)
 	a->query.median_ms = jnum(q, "median_ms");
 	a->query.p95_ms = jnum(q, "p95_ms");
 	a->query.max_ms = jnum(q, "max_ms");
+	copy(a->query.sqlstate, sizeof(a->query.sqlstate), jstr(q, "sqlstate"));
+	copy(a->query.message, sizeof(a->query.message), jstr(q, "message"));
 	return load_idle(j, a, err, errlen);
 }
 
