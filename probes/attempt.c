@@ -727,21 +727,30 @@ idle_arm(struct pgr_probe *p)
 		idle_fail(p, PQerrorMessage(p->conn));
 }
 
+/*
+ * The idle session's socket is readable: a cut (reset, timeout, end of
+ * file) ends the probe; else libpq takes the bytes in.  True: the probe
+ * ended here.
+ */
+static bool
+idle_read(struct pgr_probe *p)
+{
+	if (idle_cut_seen(p))
+		return true;
+	p->read_left = READ_SLICE;
+	if (!PQconsumeInput(p->conn)) {
+		idle_fail(p, PQerrorMessage(p->conn));
+		return true;
+	}
+	return session_over(p);
+}
+
 static void
 idle_step(struct pgr_probe *p, short revents)
 {
-	if (revents & (POLLIN | POLLERR | POLLHUP)) {
-		if (idle_cut_seen(p))
-			return;
-		/* A notice, or the FATAL before a close: libpq takes it in. */
-		p->read_left = READ_SLICE;
-		if (!PQconsumeInput(p->conn)) {
-			idle_fail(p, PQerrorMessage(p->conn));
-			return;
-		}
-		if (session_over(p))
-			return;
-	}
+	/* A notice, or the FATAL before a close: libpq takes it in. */
+	if ((revents & (POLLIN | POLLERR | POLLHUP)) && idle_read(p))
+		return;
 	if (p->wake == 0 || pgr_now_ms() < p->wake)
 		return;
 	p->wake = 0;
@@ -765,16 +774,7 @@ idle_query_step(struct pgr_probe *p, short revents)
 		if (p->state == PGR_AS_DONE)
 			return;
 	}
-	if (!(revents & (POLLIN | POLLERR | POLLHUP)))
-		return;
-	if (idle_cut_seen(p))
-		return;
-	p->read_left = READ_SLICE;
-	if (!PQconsumeInput(p->conn)) {
-		idle_fail(p, PQerrorMessage(p->conn));
-		return;
-	}
-	if (session_over(p))
+	if (!(revents & (POLLIN | POLLERR | POLLHUP)) || idle_read(p))
 		return;
 	while (p->state == PGR_AS_IDLE_QUERY && !PQisBusy(p->conn)) {
 		ExecStatusType st;

@@ -340,6 +340,19 @@ bundle_subject(const char *text, struct bundle_cert *c, const signed char val[25
 }
 
 /*
+ * A PEM label PEM_read_bio_X509_AUX() takes as a certificate; *aux: the
+ * TRUSTED CERTIFICATE form, with OpenSSL's trust settings after it.
+ */
+static bool
+cert_label(const char *label, size_t len, bool *aux)
+{
+#define IS(s) (len == sizeof(s) - 1 && memcmp(label, s, len) == 0)
+	*aux = IS(PEM_STRING_X509_TRUSTED);
+	return *aux || IS(PEM_STRING_X509) || IS(PEM_STRING_X509_OLD);
+#undef IS
+}
+
+/*
  * The blocks of text, found as bundle_scan() finds them, their base64
  * left where it is; false: something PEM_read_bio() might read otherwise.
  */
@@ -350,7 +363,7 @@ bundle_find(struct bundle *b, const char *text, size_t n)
 	const char *line, *eol, *lend, *label, *body_end;
 	struct bundle_cert *c;
 	size_t labellen;
-	bool cert;
+	bool cert, aux;
 
 	for (line = text; line < text + n; line = eol + 1) {
 		if ((eol = memchr(line, '\n', (size_t)(text + n - line))) == NULL)
@@ -384,12 +397,7 @@ bundle_find(struct bundle *b, const char *text, size_t n)
 		    memcmp(line + sizeof(end_) - 1, label, labellen) != 0 ||
 		    memcmp(lend - 5, "-----", 5) != 0)
 			return false;
-		cert = (labellen == sizeof(PEM_STRING_X509) - 1 &&
-		    memcmp(label, PEM_STRING_X509, labellen) == 0) ||
-		    (labellen == sizeof(PEM_STRING_X509_OLD) - 1 &&
-		    memcmp(label, PEM_STRING_X509_OLD, labellen) == 0) ||
-		    (labellen == sizeof(PEM_STRING_X509_TRUSTED) - 1 &&
-		    memcmp(label, PEM_STRING_X509_TRUSTED, labellen) == 0);
+		cert = cert_label(label, labellen, &aux);
 		if (!cert)
 			continue;
 		if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
@@ -397,8 +405,7 @@ bundle_find(struct bundle *b, const char *text, size_t n)
 		b->certs = c;
 		c += b->n++;
 		memset(c, 0, sizeof(*c));
-		c->aux = labellen == sizeof(PEM_STRING_X509_TRUSTED) - 1 &&
-		    memcmp(label, PEM_STRING_X509_TRUSTED, labellen) == 0;
+		c->aux = aux;
 		c->body = (size_t)(label - text) + labellen + 5;
 		c->body_end = (size_t)(body_end - text);
 	}
@@ -415,7 +422,7 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 	static const char begin[] = "-----BEGIN ", end_[] = "-----END ";
 	char *line = text, *eol, *label = NULL, *lend, *body_end;
 	struct bundle_cert *c = NULL;
-	bool in = false, cert = false;
+	bool in = false, cert = false, aux;
 	unsigned char b64class[256];
 	size_t i;
 
@@ -438,9 +445,7 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 			label = line + sizeof(begin) - 1;
 			*(lend - 5) = '\0';
 			in = true;
-			cert = strcmp(label, PEM_STRING_X509) == 0 ||
-			    strcmp(label, PEM_STRING_X509_OLD) == 0 ||
-			    strcmp(label, PEM_STRING_X509_TRUSTED) == 0;
+			cert = cert_label(label, strlen(label), &aux);
 			if (!cert)
 				continue;
 			if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
@@ -448,7 +453,7 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 			b->certs = c;
 			c += b->n++;
 			memset(c, 0, sizeof(*c));
-			c->aux = strcmp(label, PEM_STRING_X509_TRUSTED) == 0;
+			c->aux = aux;
 			body_end = eol < text + n ?
 			    memmem(eol, (size_t)(text + n - eol), "\n-----END ", 10) : NULL;
 			if (body_end == NULL ||
