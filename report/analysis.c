@@ -559,6 +559,19 @@ aws_steps(const struct pgr_analysis *an, const struct pgr_host *h,
 		set(&it[PGR_STEP_SECURITY_GROUP], PGR_CHECK_UNKNOWN, "%s", why5432);
 }
 
+/* The finding of the first failed phase step before s on host h, -1. */
+static int
+earlier_finding(const struct pgr_host *h, enum pgr_check_step s)
+{
+	int t;
+
+	for (t = PGR_STEP_TCP_5432; t < (int)s; t++)
+		if (step_defs[t].phase != NO_PHASE && h->steps[t].state == PGR_CHECK_FAIL &&
+		    h->steps[t].finding >= 0 && !h->steps[t].possible)
+			return h->steps[t].finding;
+	return -1;
+}
+
 static void
 phase_step(const struct pgr_analysis *an, const struct pgr_host *h,
     struct pgr_check_item *it)
@@ -601,6 +614,12 @@ phase_step(const struct pgr_analysis *an, const struct pgr_host *h,
 		return;
 	}
 	set(it, t.ok == t.n ? PGR_CHECK_PASS : PGR_CHECK_FAIL, "%s", buf);
+	/*
+	 * Failed only where an earlier phase stopped the attempt (nothing in
+	 * this phase itself failed): the earlier step's finding explains it.
+	 */
+	if (it->state == PGR_CHECK_FAIL && it->finding < 0 && t.err == PGR_SKIPPED)
+		it->finding = earlier_finding(h, it->step);
 }
 
 static void
