@@ -339,23 +339,9 @@ collect_targets(const struct pgr_cli *c, const struct pgr_evidence *ev,
 static const char *
 region_of(const struct pgr_cli *c, const char **source)
 {
-	static const char *const vars[] = { "AWS_REGION", "AWS_DEFAULT_REGION" };
-	size_t i;
-
 	if (source != NULL)
 		*source = "--region";
-	if (c->region != NULL)
-		return c->region;
-	for (i = 0; i < 2; i++) {
-		const char *v = getenv(vars[i]);
-
-		if (v != NULL && v[0] != '\0') {
-			if (source != NULL)
-				*source = vars[i];
-			return v;
-		}
-	}
-	return NULL;
+	return c->region != NULL ? c->region : pgr_env_region(source);
 }
 
 /* What the analysis needs of the command line and the evidence. */

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DNS_NAME_MAX	253	/* RFC 1035, without the trailing dot */
@@ -250,4 +251,22 @@ pgr_endpoint_service_id(const char *service_name, char *svc, size_t len)
 		return false;
 	snprintf(svc, len, "%s", l.v[ix + 1]);
 	return true;
+}
+
+const char *
+pgr_env_region(const char **var)
+{
+	static const char *const vars[] = { "AWS_REGION", "AWS_DEFAULT_REGION" };
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v != NULL && v[0] != '\0') {
+			if (var != NULL)
+				*var = vars[i];
+			return v;
+		}
+	}
+	return NULL;
 }

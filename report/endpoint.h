@@ -48,4 +48,11 @@ bool	pgr_endpoint_service_id(const char *service_name, char *svc,
  */
 bool	pgr_region_valid(const char *s);
 
+/*
+ * The region the environment names, as the AWS CLI reads it: AWS_REGION,
+ * then AWS_DEFAULT_REGION (an empty one is unset); NULL if neither.  *var:
+ * the variable it came from.
+ */
+const char *pgr_env_region(const char **var);
+
 #endif

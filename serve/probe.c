@@ -171,7 +171,7 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 	struct pgr_evidence ev = { 0 };
 	struct pgr_aws *aws = NULL;
 	struct pgr_run_source src;
-	const char *region;
+	const char *region, *region_source;
 	struct pgr_analysis_opts d;
 	struct pgr_analysis an;
 	struct pgr_run_opts ro;
@@ -201,9 +201,8 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 		/* The wait comes on top of timeout_s: serve/http.c budgets both. */
 		.idle_s = m->idle_s,
 	};
-	region = t->region != NULL ? t->region : getenv("AWS_REGION");
-	if (region != NULL && region[0] == '\0')
-		region = NULL;
+	region_source = "region in the serve config";
+	region = t->region != NULL ? t->region : pgr_env_region(&region_source);
 	if (t->aws && aws_start(t, region, &rep, &ev, &aws, &src, err, errlen) != 0) {
 		pgr_evidence_free(&ev);
 		pgr_report_free(&rep);
@@ -222,7 +221,7 @@ pgr_serve_probe(const struct pgr_serve_target *t,
 	}
 	memset(&d, 0, sizeof(d));
 	d.region = region;
-	d.region_source = t->region != NULL ? "region in the serve config" : "AWS_REGION";
+	d.region_source = region_source;
 	/* With aws, this probe's own copy of the files plus the API's answers. */
 	d.ev = t->aws ? &ev : t->ev.n > 0 ? &t->ev : NULL;
 	d.vpc_given = m->nvpc > 0;

@@ -285,6 +285,28 @@ START_TEST(test_region)
 }
 END_TEST
 
+/* AWS_REGION, then AWS_DEFAULT_REGION, an empty one unset: the CLI and serve. */
+START_TEST(test_env_region)
+{
+	const char *var = "unchanged";
+
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+	ck_assert_ptr_null(pgr_env_region(&var));
+	ck_assert_str_eq(var, "unchanged");
+	setenv("AWS_REGION", "", 1);
+	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
+	ck_assert_str_eq(pgr_env_region(&var), "us-west-2");
+	ck_assert_str_eq(var, "AWS_DEFAULT_REGION");
+	setenv("AWS_REGION", "eu-west-1", 1);
+	ck_assert_str_eq(pgr_env_region(&var), "eu-west-1");
+	ck_assert_str_eq(var, "AWS_REGION");
+	ck_assert_str_eq(pgr_env_region(NULL), "eu-west-1");
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+}
+END_TEST
+
 static Suite *
 endpoint_suite(void)
 {
@@ -299,6 +321,7 @@ endpoint_suite(void)
 	tcase_add_test(tc, test_service_small_buffers);
 	tcase_add_loop_test(tc, test_region, 0,
 	    sizeof(region_cases) / sizeof(region_cases[0]));
+	tcase_add_test(tc, test_env_region);
 	suite_add_tcase(s, tc);
 	return s;
 }
