@@ -1103,6 +1103,9 @@ connect_step(struct pgr_probe *p)
 		return;
 	case PGRES_POLLING_READING:
 		p->events = POLLIN;
+		/* The SSLRequest is out: OpenSSL starts while the server forks. */
+		if (after == CONNECTION_SSL_STARTUP && !p->res->tls.client_hello_sent)
+			pgr_tls_warm();
 		/* Waiting for the server's first flight: read the CA bundle now. */
 		if (!p->tls_done && p->res->tls.client_hello_sent)
 			pgr_tlsv_prepare(p->cfg->tlsv);

@@ -43,6 +43,7 @@ struct secset {
 	char	**piece;
 	size_t	 npiece;
 	bool	 first[256];	/* bytes a match of some secret can start with */
+	bool	 digests_due;	/* sha256 forms not made yet: set_digests() */
 	bool	 oom;
 };
 
@@ -208,8 +209,8 @@ set_add(struct secset *s, const char *pw, size_t len)
 	s->n++;
 	x->derived[0] = hex_of((const unsigned char *)pw, len, false);
 	x->derived[1] = hex_of((const unsigned char *)pw, len, true);
-	x->derived[2] = sha256_of(pw, len, false);
-	x->derived[3] = sha256_of(pw, len, true);
+	/* derived[2] and [3], the sha256 forms: when a scrub first needs them. */
+	__atomic_store_n(&s->digests_due, true, __ATOMIC_RELEASE);
 	for (k = 0; k < 3; k++) {
 		x->derived[4 + 2 * k] = b64_core(pw, len, k, b64std);
 		x->derived[5 + 2 * k] = b64_core(pw, len, k, b64url);
@@ -221,12 +222,52 @@ set_add(struct secset *s, const char *pw, size_t len)
 	for (i = 0; i < NDERIVED; i++)
 		if (x->derived[i] != NULL)
 			s->first[(unsigned char)x->derived[i][0]] = true;
-	for (i = 0; i < 4; i++)
-		if (x->derived[i] == NULL) {
+	for (i = 0; i < NDERIVED; i++)
+		if (i != 2 && i != 3 && x->derived[i] == NULL) {
 			s->oom = true;
 			return -1;
 		}
 	return 0;
+}
+
+/*
+ * The sha256 forms of s's secrets that are not made yet.  Made when a scrub
+ * first needs them, not when a secret is registered: the first digest
+ * starts OpenSSL (its configuration and providers, ~5 M instructions),
+ * which a run otherwise does while it waits for the server (pgr_tls_warm()).
+ * A digest that cannot be made sets oom, and every scrub with s then drops
+ * its message.  The caller holds s exclusively.
+ */
+static void
+set_digests(struct secset *s)
+{
+	struct secret *x;
+	size_t i;
+	int k;
+
+	if (!__atomic_load_n(&s->digests_due, __ATOMIC_ACQUIRE))
+		return;
+	for (i = 0; i < s->n; i++)
+		for (k = 2, x = &s->v[i]; k <= 3; k++) {
+			if (x->derived[k] == NULL &&
+			    (x->derived[k] = sha256_of(x->raw, x->len, k == 3)) == NULL)
+				s->oom = true;
+			if (x->derived[k] != NULL)
+				s->first[(unsigned char)x->derived[k][0]] = true;
+		}
+	__atomic_store_n(&s->digests_due, false, __ATOMIC_RELEASE);
+}
+
+/* The registry read-locked, its sha256 forms made first. */
+static void
+registry_rdlock(void)
+{
+	if (__atomic_load_n(&registry.digests_due, __ATOMIC_ACQUIRE)) {
+		pthread_rwlock_wrlock(&registry_lock);
+		set_digests(&registry);
+		pthread_rwlock_unlock(&registry_lock);
+	}
+	pthread_rwlock_rdlock(&registry_lock);
 }
 
 static int
@@ -562,6 +603,11 @@ scrub_into(const struct secset *const *sets, size_t nsets, const char *p,
 	size_t pend_s = SIZE_MAX, pend_e = 0;	/* a keyed or URL value ahead */
 	long hits = 0;
 
+	/* A secret whose forms could not all be made: nothing is let out. */
+	for (k = 0; k < nsets; k++)
+		if (sets[k] != NULL && sets[k]->oom)
+			out->oom = true;
+
 	while (i < n) {
 		if (i == pend_s) {
 			end = pend_e;
@@ -677,7 +723,7 @@ scrub_text(const struct secset *local, char *buf, size_t cap)
 		n = cap - 1;
 		buf[n] = '\0';
 	}
-	pthread_rwlock_rdlock(&registry_lock);
+	registry_rdlock();
 	scrub_into(sets, 2, buf, n, &out);
 	pthread_rwlock_unlock(&registry_lock);
 	if (local != NULL && !out.oom && scrub_pieces(local, &out, &out2) > 0) {
@@ -972,6 +1018,7 @@ pgr_secrets_scrub_from(const char *raw, char *buf, size_t cap)
 
 	if (raw != NULL)
 		collect(&local, raw, true);
+	set_digests(&local);
 	scrub_text(&local, buf, cap);
 	set_free(&local);
 }
@@ -985,7 +1032,7 @@ pgr_secrets_scrub_buf(char **data, size_t *len)
 
 	if (*data == NULL || *len == 0)
 		return 0;
-	pthread_rwlock_rdlock(&registry_lock);
+	registry_rdlock();
 	hits = scrub_into(sets, 1, *data, *len, &out);
 	pthread_rwlock_unlock(&registry_lock);
 	if (out.oom) {
@@ -1011,7 +1058,7 @@ pgr_secrets_scrub_dup(const char *s)
 
 	if (s == NULL)
 		return NULL;
-	pthread_rwlock_rdlock(&registry_lock);
+	registry_rdlock();
 	scrub_into(sets, 1, s, strlen(s), &out);
 	pthread_rwlock_unlock(&registry_lock);
 	if (out.oom) {
@@ -1154,7 +1201,8 @@ pgr_secrets_clean(char *dst, size_t cap, const char *src, const char *extra)
 	}
 	if (extra != NULL)
 		set_add(&local, extra, strlen(extra));
-	pthread_rwlock_rdlock(&registry_lock);
+	set_digests(&local);
+	registry_rdlock();
 	scrub_into(sets, 2, src, strlen(src), &out);
 	pthread_rwlock_unlock(&registry_lock);
 	set_free(&local);
