@@ -286,13 +286,16 @@ fill_target(struct pgr_target *t, PQconninfoOption *opts, char *err,
 
 /*
  * The secrets libpq will use for this target: its password, the client
- * key's passphrase, and, when the target names no password, the .pgpass
- * entry libpq will find for it.  PGPASSWORD is main()'s to add.
+ * key's passphrase, and, when libpq has no password, the .pgpass entry it
+ * will find.  libpq 15 reads the file only when the password it was given,
+ * or else PGPASSWORD, is empty (connectOptions2()); the file and the user
+ * database (NSS: ~0.5 ms before the first packet) are not read otherwise.
+ * PGPASSWORD is main()'s to add.
  */
 static int
 register_secrets(const struct pgr_target *t)
 {
-	const char *passfile = NULL;
+	const char *passfile = NULL, *pw = t->password;
 	size_t i;
 	int rc = pgr_secrets_add(t->password);
 
@@ -303,7 +306,9 @@ register_secrets(const struct pgr_target *t)
 		if (strcmp(t->extra_keys[i], "passfile") == 0)
 			passfile = t->extra_vals[i];
 	}
-	if (t->password == NULL && pgr_secrets_add_pgpass(passfile, t->host,
+	if (pw == NULL)
+		pw = getenv("PGPASSWORD");
+	if ((pw == NULL || pw[0] == '\0') && pgr_secrets_add_pgpass(passfile, t->host,
 	    t->port, t->dbname, t->user) != 0)
 		rc = -1;
 	return rc;

@@ -21,7 +21,7 @@ struct pgr_workers;
 /* How many workers a run gets by default: the online cores, at most 8, */
 int	pgr_workers_default(void);
 /* ... once it has this many connections. */
-#define PGR_WORKERS_AFTER	2
+#define PGR_WORKERS_AFTER	8
 /*
  * Start n threads that call fn(job->arg, job->revents) for each job
  * submitted.  0, or -1 with err (no thread could start).

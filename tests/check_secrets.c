@@ -243,11 +243,49 @@ START_TEST(test_target_registers)
 	close(fd);
 	snprintf(raw, sizeof(raw), "host=h.example user=app passfile=%s "
 	    "sslpassword='ssl\\'phrase'", path);
+	unsetenv("PGPASSWORD");
 	ck_assert_int_eq(pgr_target_parse(raw, "t", PGR_ROLE_POSTGRES, &t,
 	    err, sizeof(err)), 0);
 	ck_assert_ptr_null(strstr(t.url, "ssl'phrase"));
 	pgr_target_free(&t);
 	scrubbed("a pgpassEntry b ssl'phrase c", "a REDACTED b REDACTED c");
+	unlink(path);
+}
+END_TEST
+
+/*
+ * libpq reads the password file only when it has no password: not with
+ * PGPASSWORD set, nor with one in the target; an empty one sends it there.
+ */
+START_TEST(test_pgpass_when_libpq_reads_it)
+{
+	char path[] = "/tmp/check_secrets.XXXXXX";
+	int fd = mkstemp(path);
+	struct pgr_target t;
+	char err[256], raw[512];
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "*:*:*:*:fileSecretOne\n", 22), 22);
+	close(fd);
+	setenv("PGPASSWORD", "envSecretTwo", 1);
+	snprintf(raw, sizeof(raw), "host=h.example user=app passfile=%s", path);
+	ck_assert_int_eq(pgr_target_parse(raw, "t", PGR_ROLE_POSTGRES, &t,
+	    err, sizeof(err)), 0);
+	pgr_target_free(&t);
+	scrubbed("x fileSecretOne y", "x fileSecretOne y");
+	snprintf(raw, sizeof(raw), "host=h.example user=app password=inUrlThree passfile=%s", path);
+	unsetenv("PGPASSWORD");
+	ck_assert_int_eq(pgr_target_parse(raw, "t", PGR_ROLE_POSTGRES, &t,
+	    err, sizeof(err)), 0);
+	pgr_target_free(&t);
+	scrubbed("x fileSecretOne y", "x fileSecretOne y");
+	setenv("PGPASSWORD", "", 1);
+	snprintf(raw, sizeof(raw), "host=h.example user=app passfile=%s", path);
+	ck_assert_int_eq(pgr_target_parse(raw, "t", PGR_ROLE_POSTGRES, &t,
+	    err, sizeof(err)), 0);
+	pgr_target_free(&t);
+	scrubbed("x fileSecretOne y", "x REDACTED y");
+	unsetenv("PGPASSWORD");
 	unlink(path);
 }
 END_TEST
@@ -358,6 +396,7 @@ suite(void)
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_pgpass);
 	tcase_add_test(tc, test_target_registers);
+	tcase_add_test(tc, test_pgpass_when_libpq_reads_it);
 	tcase_add_test(tc, test_cut_after_scrub);
 	tcase_add_test(tc, test_buf_binary);
 	tcase_add_loop_test(tc, test_clean, 0, sizeof(escapes) / sizeof(escapes[0]));

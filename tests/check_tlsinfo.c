@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -486,6 +487,30 @@ START_TEST(test_system_store_bad_bundle)
 }
 END_TEST
 
+/* SSL_CERT_FILE naming a FIFO nobody writes: read as no CAs, not waited on. */
+START_TEST(test_system_store_fifo)
+{
+	char dir[] = "/tmp/pgr-check-fifo-XXXXXX", path[64];
+	struct pgr_cert c;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bundle", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	setenv("SSL_CERT_FILE", path, 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+	prepare_first = true;
+	fill(&c, leaf, "db.example", false);
+	prepare_first = false;
+	ck_assert(!c.verified);
+	ck_assert(c.verify_error[0] != '\0');
+	free(c.chain_pem);
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_empty_chain)
 {
 	struct pgr_cert c;
@@ -513,6 +538,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_system_store_same_facts, 0, sizeof(stores) / sizeof(stores[0]));
 	tcase_add_loop_test(tc, test_system_store_bad_bundle, 0, sizeof(bad_bodies) / sizeof(bad_bodies[0]));
 	tcase_add_test(tc, test_system_bundle_every_ca);
+	tcase_add_test(tc, test_system_store_fifo);
 	suite_add_tcase(s, tc);
 	return s;
 }
