@@ -363,6 +363,7 @@ split_row() {
 }
 split_row "start-up: dynamic linking, library constructors" "_dl_start,_dl_init"
 split_row "start-up: OpenSSL's config and providers" "OPENSSL_init_ssl"
+split_row "OpenSSL started in the wait for the server's 'S' (config, providers, a first SSL_CTX)" "pgr_tls_warm"
 split_row "trust store: set up" "pgr_tlsv_new"
 split_row "trust store: bundle read, subjects found (in the ClientHello's wait)" "pgr_tlsv_prepare"
 split_row "trust store: bundle lookups on demand" "bundle_get"
@@ -374,6 +375,7 @@ split_row "queries" "PQsendQuery,PQconsumeInput,PQgetResult"
 split_row "DNS (c-ares)" "ares_init_options,ares_getaddrinfo,ares_process_fd"
 split_row "diagnosis" "pgr_diagnose"
 split_row "writers" "pgr_write_text,pgr_write_json"
+split_row "exit (atexit handlers: OpenSSL's cleanup for check_pgsql)" "exit"
 out "" "Full lists: \`$date-callgrind.txt\` (full probe), \`$date-callgrind-single.txt\` (one login), \`callgrind_annotate --inclusive=yes\`." ""
 
 # ---------------------------------------------------------------------------
@@ -383,7 +385,7 @@ say "5/6 fleet: fixtures/lab/fleet $FLEET"
 "$lab/fleet" "$FLEET" >"$work/fleet.log" 2>&1 || { tail -20 "$work/fleet.log" >&2; die "fixtures/lab/fleet failed"; }
 sizes=()
 for n in 1 16 64 256; do ((n <= FLEET)) && sizes+=("$n"); done
-for n in "${sizes[@]}"; do
+for n in "${sizes[@]}" 4; do
     head -n "$n" "$LAB_DIR/fleet.txt" | awk -v u="$LAB_USER" -v d="$LAB_DB" '{ print "postgres://" u "@" $1 ":5432/" d }' >"$work/t$n.txt"
     chmod 0644 "$work/t$n.txt"
 done
@@ -468,8 +470,8 @@ out ""
 # of these numbers chose).
 TH_ROUNDS=${BENCH_TH_ROUNDS:-10}
 say "5/6 fleet: threads, interleaved, $TH_ROUNDS rounds"
-th_names=("1 connection (single login)" "4 connections (full probe)" "32 connections (16 targets)" "128 connections (64 targets)")
-th_cmds=("--no-pgbouncer --count 1 $ZURL" "$URL" "--targets $work/t16.txt" "--targets $work/t64.txt")
+th_names=("1 connection (single login)" "4 connections (full probe)" "8 connections (4 targets)" "32 connections (16 targets)" "128 connections (64 targets)")
+th_cmds=("--no-pgbouncer --count 1 $ZURL" "$URL" "--targets $work/t4.txt" "--targets $work/t16.txt" "--targets $work/t64.txt")
 th_args=()
 for c in "${th_cmds[@]}"; do th_args+=("$PGREACH --threads 1 $c" "$PGREACH $c" "$PGREACH --threads 4 $c"); done
 if ((FLEET >= 64)); then
@@ -477,10 +479,10 @@ if ((FLEET >= 64)); then
     cp "$work/th.txt" "$results/$date-threads.txt"
     thq() { awk -v i="$1" -v c="$2" '$1 == i { print (c == 5 ? $3 + $4 : $c) }' "$work/th.txt" | sort -n |
         awk '{ v[NR] = $1 } END { print v[int((NR - 1) / 2) + 1] }'; }
-    out "Threads, interleaved ($TH_ROUNDS rounds, \`bench/ab.sh\`, medians; default \`--threads\` here: $(nproc) cores → $(nproc) workers, started from 2 connections on; raw lines in \`$date-threads.txt\`):" "" \
+    out "Threads, interleaved ($TH_ROUNDS rounds, \`bench/ab.sh\`, medians; default \`--threads\` here: $(nproc) cores → $(nproc) workers, started from 8 connections on; raw lines in \`$date-threads.txt\`):" "" \
         "| connections | --threads 1 wall ms | default wall ms | --threads 4 wall ms | --threads 1 CPU ms | default CPU ms | --threads 4 CPU ms |" \
         "|---|---:|---:|---:|---:|---:|---:|"
-    for k in 0 1 2 3; do
+    for k in 0 1 2 3 4; do
         out "| ${th_names[$k]} | $(fmt "$(thq $((3 * k)) 2)") | $(fmt "$(thq $((3 * k + 1)) 2)") | $(fmt "$(thq $((3 * k + 2)) 2)") | $(thq $((3 * k)) 5) | $(thq $((3 * k + 1)) 5) | $(thq $((3 * k + 2)) 5) |"
     done
     out ""
