@@ -356,6 +356,21 @@ cert_label(const char *label, size_t len, bool *aux)
 #undef IS
 }
 
+/* One more certificate block in b, zeroed; NULL: out of memory. */
+static struct bundle_cert *
+bundle_add_cert(struct bundle *b, bool aux)
+{
+	struct bundle_cert *c;
+
+	if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
+		return NULL;
+	b->certs = c;
+	c += b->n++;
+	memset(c, 0, sizeof(*c));
+	c->aux = aux;
+	return c;
+}
+
 /*
  * The blocks of text, found as bundle_scan() finds them, their base64
  * left where it is; false: something PEM_read_bio() might read otherwise.
@@ -404,12 +419,8 @@ bundle_find(struct bundle *b, const char *text, size_t n)
 		cert = cert_label(label, labellen, &aux);
 		if (!cert)
 			continue;
-		if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
+		if ((c = bundle_add_cert(b, aux)) == NULL)
 			return false;
-		b->certs = c;
-		c += b->n++;
-		memset(c, 0, sizeof(*c));
-		c->aux = aux;
 		c->body = (size_t)(label - text) + labellen + 5;
 		c->body_end = (size_t)(body_end - text);
 	}
@@ -452,12 +463,8 @@ bundle_scan(struct bundle *b, char *text, size_t n)
 			cert = cert_label(label, strlen(label), &aux);
 			if (!cert)
 				continue;
-			if ((c = realloc(b->certs, (b->n + 1) * sizeof(*c))) == NULL)
+			if ((c = bundle_add_cert(b, aux)) == NULL)
 				return false;
-			b->certs = c;
-			c += b->n++;
-			memset(c, 0, sizeof(*c));
-			c->aux = aux;
 			body_end = eol < text + n ?
 			    memmem(eol, (size_t)(text + n - eol), "\n-----END ", 10) : NULL;
 			if (body_end == NULL ||
@@ -561,22 +568,19 @@ bundle_index(struct bundle *b)
 
 /*
  * The whole file checked as PEM_read_bio() would read it (bundle_scan(),
- * on a copy, which keeps each block's base64 for the full decode); false:
- * OpenSSL's loader is to have it.
+ * which keeps each block's base64 for the full decode, and marks up the
+ * text: it is ours, and not needed after); false: OpenSSL's loader is to
+ * have it.
  */
 static bool
 bundle_check(struct bundle *b)
 {
 	struct bundle s = { 0 };
-	char *copy;
 	size_t i;
 	bool ok;
 
 	b->checked = true;
-	if ((copy = malloc(b->textlen + 1)) == NULL)
-		return false;
-	memcpy(copy, b->text, b->textlen);
-	ok = bundle_scan(&s, copy, b->textlen) && s.n == b->n;
+	ok = bundle_scan(&s, b->text, b->textlen) && s.n == b->n;
 	for (i = 0; i < s.n; i++) {
 		if (ok) {
 			b->certs[i].b64 = s.certs[i].b64;
@@ -586,7 +590,6 @@ bundle_check(struct bundle *b)
 		}
 	}
 	free(s.certs);
-	free(copy);
 	text_free(b->text, b->textlen);
 	b->text = NULL;
 	return ok;
